@@ -1,0 +1,9 @@
+export {
+  type Counter,
+  type Gauge,
+  globalMetrics,
+  type Labels,
+  type MetricFamily,
+  MetricsRegistry,
+  type Sample,
+} from './registry.js';
