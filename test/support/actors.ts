@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { type ActorRef, start, stop, type SystemRef } from '../../src/actors/index.js';
+import { type ActorRef, type SystemRef, start, stop } from '../../src/actors/index.js';
 
 /** A fresh nact system per test, stopped after it. */
 export function useSystem(): () => SystemRef {
@@ -15,7 +15,11 @@ export function useSystem(): () => SystemRef {
 }
 
 /** Resolves when `pred` holds, polling each macrotask; rejects after `ms`. */
-export async function eventually(pred: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+export async function eventually(
+  pred: () => boolean,
+  ms = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pred()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

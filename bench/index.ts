@@ -1,0 +1,37 @@
+/**
+ * `npm run bench -- <name> [--json]`: runs one benchmark and prints what it measured.
+ */
+import { benchActors } from './actors.js';
+
+type Bench = () => Promise<Record<string, unknown>>;
+
+const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown>) => string }> = {
+  actors: {
+    run: benchActors,
+    describe: (r) =>
+      [
+        `cast:  ${r.castPerSec} msg/s  (raw nact dispatch ${r.rawDispatchPerSec} msg/s)  ratio raw/ours ${r.castRatio}`,
+        `call:  ${r.callPerSec} calls/s (raw nact query ${r.rawQueryPerSec} q/s)      ratio raw/ours ${r.callRatio}`,
+        `(median of ${r.trials} alternating trials; ${r.casts} casts, ${r.calls} sequential calls per trial)`,
+      ].join('\n'),
+  },
+};
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const name = args.find((a) => !a.startsWith('--'));
+  const bench = name ? benches[name] : undefined;
+  if (!bench) {
+    console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--json]`);
+    process.exit(2);
+  }
+  const result = await bench.run();
+  if (json) console.log(JSON.stringify(result));
+  else {
+    console.log(`benchmark ${name} (reproduce: npm run bench -- ${name})`);
+    console.log(bench.describe(result));
+  }
+}
+
+await main();
