@@ -1,0 +1,16 @@
+/** What the admin HTTP API asks of a node (contract section 5). */
+export interface AdminBackend {
+  readonly name: string;
+  /** The broadcast server's view of the members. */
+  members(): Promise<string[]>;
+  peers(root: string): Promise<{ eagers: string[]; lazys: string[] }>;
+  /** For each node, its peers in the tree rooted at `root`, or `'down'`. */
+  tree(root: string): Promise<Record<string, { eagers: string[]; lazys: string[] } | 'down'>>;
+  exchanges(): Promise<unknown[]>;
+  kvPut(key: string, value: unknown): Promise<void>;
+  kvGet(key: string): Promise<{ found: true; value: unknown } | { found: false }>;
+  join(peer: string): Promise<void>;
+  leave(): Promise<void>;
+  /** Prometheus text. */
+  metrics(): Promise<string>;
+}
