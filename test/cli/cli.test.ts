@@ -142,3 +142,19 @@ describe('renderTree', () => {
     ]);
   });
 });
+
+describe('treeSvg', () => {
+  it('draws every node once, eager links solid and lazy links dashed', async () => {
+    const { treeSvg } = await import('../../src/cli/tree-svg.js');
+    const svg = treeSvg('a', {
+      a: { eagers: ['b'], lazys: ['c'] },
+      b: { eagers: ['a', 'c'], lazys: [] },
+      c: { eagers: ['b'], lazys: ['a'] },
+    });
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const n of ['a', 'b', 'c'])
+      expect(svg.match(new RegExp(`>${n}</text>`, 'g'))).toHaveLength(1);
+    expect(svg.match(/stroke="#1f6feb"/g)).toHaveLength(2);
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(1);
+  });
+});
