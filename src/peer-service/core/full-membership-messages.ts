@@ -1,0 +1,71 @@
+import type { MembershipStateData } from './membership-crdt.js';
+import type { NodeSpec } from './node-spec.js';
+
+/**
+ * Messages of the full-membership protocol, sent on the membership channel. The
+ * shell encodes them as they are (plain data) and hands received ones to the core
+ * with the authenticated sender's name.
+ */
+export type MembershipMessage =
+  /** A node asks the receiver to admit it; carries only the joiner's own entry. */
+  | {
+      readonly type: 'joinRequest';
+      readonly epoch: number;
+      readonly incarnation: number;
+      readonly spec: NodeSpec;
+    }
+  /** The contact's whole state, answering a `joinRequest`. */
+  | { readonly type: 'joinReply'; readonly state: MembershipStateData }
+  /** A member's whole state: on change, periodically, or to help a lagging sender. */
+  | { readonly type: 'gossip'; readonly state: MembershipStateData };
+
+/** Inputs of {@link stepFullMembership}. */
+export type FullMembershipEvent =
+  /**
+   * Join the cluster of `peer`. The shell has connected and learnt the peer's name
+   * from the handshake. Joining moves this node into the contact's cluster: on the
+   * reply its view becomes the contact's view plus itself.
+   */
+  | { readonly type: 'join'; readonly peer: string }
+  /** This node leaves: its removal is gossiped, then it resets to a singleton. */
+  | { readonly type: 'leave' }
+  /** Remove another member (`name` equal to this node means `leave`). */
+  | { readonly type: 'remove'; readonly name: string }
+  /** This node's spec changed while running (e.g. a new port): announce it. */
+  | { readonly type: 'updateSpec'; readonly spec: NodeSpec }
+  /** A membership message from the authenticated peer `from`. */
+  | { readonly type: 'receive'; readonly from: string; readonly msg: MembershipMessage }
+  /** Periodic work (every `periodicInterval`): gossip, join retry, tombstone collection. */
+  | { readonly type: 'tick' };
+
+/**
+ * Outputs of {@link stepFullMembership}. The shell carries them out in order: in
+ * particular the sends that precede a `reset` must be flushed before its
+ * connections are closed.
+ */
+export type FullMembershipEffect =
+  | { readonly type: 'send'; readonly to: string; readonly msg: MembershipMessage }
+  /**
+   * The live membership changed. `members` is sorted and includes this node;
+   * `added` and `updated` (same name, newer incarnation: reconnect to the new
+   * addresses) carry specs so the shell can dial; `removed` are names to disconnect.
+   */
+  | {
+      readonly type: 'membersChanged';
+      readonly members: readonly string[];
+      readonly added: readonly NodeSpec[];
+      readonly updated: readonly NodeSpec[];
+      readonly removed: readonly string[];
+    }
+  /** A `join` through `peer` completed: the peer's state is merged. */
+  | { readonly type: 'joined'; readonly peer: string }
+  /**
+   * This node is no longer in its former cluster (it left, or saw itself removed)
+   * and is now a singleton with a fresh incarnation: close the connections to
+   * `disconnect`, after flushing the sends emitted before this effect.
+   */
+  | {
+      readonly type: 'reset';
+      readonly reason: 'left' | 'removed';
+      readonly disconnect: readonly string[];
+    };

@@ -1,0 +1,497 @@
+import {
+  InvalidOptionsError,
+  JoinSelfError,
+  SpecNameMismatchError,
+  UnknownMemberError,
+} from './errors.js';
+import type {
+  FullMembershipEffect,
+  FullMembershipEvent,
+  MembershipMessage,
+} from './full-membership-messages.js';
+import {
+  type AliveEntry,
+  aliveEntry,
+  compareEntries,
+  emptyCrdt,
+  fromData,
+  leq,
+  liveNames,
+  liveViewDigest,
+  type MembershipCrdt,
+  type MembershipEntry,
+  type MembershipStateData,
+  mergeEntryInto,
+  mergeInto,
+  removedEntry,
+  toData,
+} from './membership-crdt.js';
+import type { NodeSpec } from './node-spec.js';
+
+/** Settings of the full-membership strategy. */
+export interface FullMembershipOptions {
+  /** Milliseconds between `tick` events; the shell owns the timer. */
+  readonly periodicInterval: number;
+}
+
+/** Partisan's defaults. */
+export const defaultFullMembershipOptions: FullMembershipOptions = { periodicInterval: 10_000 };
+
+/** Fills in and checks full-membership options. */
+export function fullMembershipOptions(
+  overrides: Partial<FullMembershipOptions> = {},
+): FullMembershipOptions {
+  const options = { ...defaultFullMembershipOptions, ...overrides };
+  if (!(options.periodicInterval > 0)) {
+    throw new InvalidOptionsError('periodicInterval must be positive');
+  }
+  return options;
+}
+
+/** What the core needs from the outside world on every step. */
+export interface MembershipContext {
+  /**
+   * Wall-clock milliseconds. Only used to issue incarnations (`max(now, last + 1)`),
+   * so a restarted node that lost its data dir still outranks its former self.
+   */
+  readonly now: number;
+}
+
+/**
+ * One node's full-membership state. Owned by a single shell; steps mutate it in
+ * place. Read it through {@link membersOf}, {@link specOf} and {@link snapshotOf}.
+ */
+export interface FullMembershipState {
+  readonly self: string;
+  /** This node's current spec. */
+  spec: NodeSpec;
+  /** This node's membership epoch: grows each time it comes back after a removal. */
+  epoch: number;
+  /** This node's incarnation within its epoch; strictly increases over its lifetime. */
+  incarnation: number;
+  crdt: MembershipCrdt;
+  /** The contact of a `join` awaiting its reply. */
+  joining: string | undefined;
+  /** Bumped on every change of `crdt` or `incarnation`: persist when it moves. */
+  version: number;
+  /** The live members last reported in `membersChanged` (self included). */
+  reported: Map<string, AliveEntry>;
+}
+
+/** Arguments of {@link initFullMembership}. */
+export interface FullMembershipInit {
+  /** This node's spec now (it may differ from the restored one: new port...). */
+  readonly spec: NodeSpec;
+  readonly now: number;
+  /** State saved by a previous run, from {@link snapshotOf}. */
+  readonly restored?: MembershipStateData | undefined;
+}
+
+/**
+ * Starts a node: a singleton, or the restored view with this node at a new
+ * incarnation (which replaces a stale spec of its former self everywhere). The
+ * returned effects announce it to restored members.
+ *
+ * @throws {MembershipDecodeError} when `restored` is malformed.
+ */
+export function initFullMembership(init: FullMembershipInit): {
+  state: FullMembershipState;
+  effects: FullMembershipEffect[];
+} {
+  const self = init.spec.name;
+  let crdt = init.restored === undefined ? emptyCrdt() : fromData(init.restored);
+  const prior = crdt.entries.get(self);
+  const incarnation = Math.max(init.now, prior === undefined ? 0 : prior.incarnation + 1);
+  let epoch = prior?.epoch ?? 0;
+  // Removed while down: the old view is no longer ours, and the next life starts.
+  if (prior?.kind === 'removed') {
+    crdt = emptyCrdt();
+    epoch++;
+  }
+  crdt.entries.set(self, aliveEntry(init.spec, epoch, incarnation));
+  const state: FullMembershipState = {
+    self,
+    spec: init.spec,
+    epoch,
+    incarnation,
+    crdt,
+    joining: undefined,
+    version: 0,
+    reported: new Map(),
+  };
+  const effects: FullMembershipEffect[] = [];
+  maintainAcks(state);
+  reportMembers(state, effects);
+  gossipToMembers(state, effects, undefined);
+  return { state, effects };
+}
+
+/** Live members, sorted, self included. */
+export function membersOf(state: FullMembershipState): string[] {
+  return liveNames(state.crdt);
+}
+
+/** The spec of a live member, or undefined. */
+export function specOf(state: FullMembershipState, name: string): NodeSpec | undefined {
+  const entry = state.crdt.entries.get(name);
+  return entry?.kind === 'alive' ? entry.spec : undefined;
+}
+
+/** The state as plain data, for the data dir. */
+export function snapshotOf(state: FullMembershipState): MembershipStateData {
+  return toData(state.crdt);
+}
+
+/**
+ * Applies one event and returns the effects to carry out, in order.
+ *
+ * @throws {JoinSelfError} on `join` of this node itself.
+ * @throws {UnknownMemberError} on `remove` of a name that is not a live member.
+ * @throws {SpecNameMismatchError} on `updateSpec` with another node's name.
+ * @throws {MembershipDecodeError} when a received state is malformed; the state is
+ *   left untouched, and the shell should count it and close that connection.
+ */
+export function stepFullMembership(
+  state: FullMembershipState,
+  event: FullMembershipEvent,
+  ctx: MembershipContext,
+): FullMembershipEffect[] {
+  const out: FullMembershipEffect[] = [];
+  switch (event.type) {
+    case 'join':
+      if (event.peer === state.self) throw new JoinSelfError(state.self);
+      state.joining = event.peer;
+      out.push({ type: 'send', to: event.peer, msg: joinRequest(state) });
+      return out;
+    case 'leave':
+      leave(state, ctx, out);
+      return out;
+    case 'remove':
+      remove(state, event.name, ctx, out);
+      return out;
+    case 'updateSpec':
+      if (event.spec.name !== state.self) {
+        throw new SpecNameMismatchError(state.self, event.spec.name);
+      }
+      state.spec = event.spec;
+      reincarnate(state, state.epoch, state.incarnation, ctx);
+      maintainAcks(state);
+      reportMembers(state, out);
+      gossipToMembers(state, out, undefined);
+      return out;
+    case 'receive':
+      receive(state, event.from, event.msg, ctx, out);
+      return out;
+    case 'tick':
+      tick(state, out);
+      return out;
+    default: {
+      const unknown: never = event;
+      throw new TypeError(`unknown membership event ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function receive(
+  state: FullMembershipState,
+  from: string,
+  msg: MembershipMessage,
+  ctx: MembershipContext,
+  out: FullMembershipEffect[],
+): void {
+  if (from === state.self) return;
+  switch (msg.type) {
+    case 'joinRequest':
+      onJoinRequest(state, from, aliveEntry(msg.spec, msg.epoch, msg.incarnation), out);
+      return;
+    case 'joinReply':
+      onJoinReply(state, from, msg.state, ctx, out);
+      return;
+    case 'gossip':
+      onGossip(state, from, msg.state, ctx, out);
+      return;
+    default: {
+      const unknown: never = msg;
+      throw new TypeError(`unknown membership message ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function onJoinRequest(
+  state: FullMembershipState,
+  from: string,
+  entry: AliveEntry,
+  out: FullMembershipEffect[],
+): void {
+  // The sender is authenticated by the channel; a spec under another name is a lie.
+  if (entry.spec.name !== from) return;
+  const changed = mergeEntryInto(state.crdt, from, entry);
+  if (maintainAcks(state) || changed) state.version++;
+  reportMembers(state, out);
+  // Even when the joiner lost to a tombstone, the reply tells it so and it retries
+  // with a higher incarnation.
+  out.push({ type: 'send', to: from, msg: { type: 'joinReply', state: toData(state.crdt) } });
+  if (changed) gossipToMembers(state, out, from);
+}
+
+function onJoinReply(
+  state: FullMembershipState,
+  from: string,
+  data: MembershipStateData,
+  ctx: MembershipContext,
+  out: FullMembershipEffect[],
+): void {
+  // Only an awaited reply may replace the view; anything else could smuggle state in.
+  if (state.joining !== from) return;
+  const remote = fromData(data);
+  const known = remote.entries.get(state.self);
+  if (known !== undefined && outranksSelf(state, known)) {
+    // The contact knows a removal or a newer life of this name: come back above it.
+    if (known.kind === 'removed') reincarnate(state, known.epoch + 1, 0, ctx);
+    else reincarnate(state, known.epoch, known.incarnation, ctx);
+    out.push({ type: 'send', to: from, msg: joinRequest(state) });
+    return;
+  }
+  // Adopting the contact's view (rather than merging ours into it) keeps a node that
+  // was partitioned away and removed from carrying stale members back in.
+  remote.entries.set(state.self, ownEntry(state));
+  state.crdt = remote;
+  state.joining = undefined;
+  maintainAcks(state);
+  state.version++;
+  reportMembers(state, out);
+  out.push({ type: 'joined', peer: from });
+  gossipToMembers(state, out, undefined);
+}
+
+function onGossip(
+  state: FullMembershipState,
+  from: string,
+  data: MembershipStateData,
+  ctx: MembershipContext,
+  out: FullMembershipEffect[],
+): void {
+  // Gossip is accepted from members only: a node we never heard of, or whose
+  // tombstone we collected, must come back through an explicit join.
+  const sender = state.crdt.entries.get(from);
+  if (sender === undefined) return;
+  const remote = fromData(data);
+  if (sender.kind === 'removed') {
+    const claimed = remote.entries.get(from);
+    if (claimed === undefined || compareEntries(claimed, sender) <= 0) {
+      // A removed node still gossiping: tell it, so that it resets.
+      out.push({ type: 'send', to: from, msg: { type: 'gossip', state: toData(state.crdt) } });
+      return;
+    }
+    // Otherwise it is a newer life of that node, which joined through someone else.
+  }
+  let changed = mergeInto(state.crdt, remote);
+  if (changed) {
+    const own = state.crdt.entries.get(state.self);
+    if (own?.kind === 'removed') {
+      resetToSingleton(state, 'removed', own.epoch, ctx, out);
+      return;
+    }
+    if (own !== undefined && outranksSelf(state, own)) {
+      reincarnate(state, own.epoch, own.incarnation, ctx);
+    }
+  }
+  if (maintainAcks(state)) changed = true;
+  if (changed) {
+    state.version++;
+    reportMembers(state, out);
+    gossipToMembers(state, out, undefined);
+  } else if (!leq(state.crdt, remote)) {
+    // The sender lags behind us: answer it alone so that states meet.
+    out.push({ type: 'send', to: from, msg: { type: 'gossip', state: toData(state.crdt) } });
+  }
+}
+
+function tick(state: FullMembershipState, out: FullMembershipEffect[]): void {
+  if (state.joining !== undefined) {
+    out.push({ type: 'send', to: state.joining, msg: joinRequest(state) });
+  }
+  const acked = maintainAcks(state);
+  const collected = collectTombstones(state);
+  if (acked || collected) state.version++;
+  gossipToMembers(state, out, undefined);
+}
+
+function leave(
+  state: FullMembershipState,
+  ctx: MembershipContext,
+  out: FullMembershipEffect[],
+): void {
+  state.crdt.entries.set(state.self, removedEntry(state.epoch, state.incarnation));
+  // Tell everyone before resetting, so the shell flushes these sends and then closes.
+  gossipToMembers(state, out, undefined);
+  resetToSingleton(state, 'left', state.epoch, ctx, out);
+}
+
+function remove(
+  state: FullMembershipState,
+  name: string,
+  ctx: MembershipContext,
+  out: FullMembershipEffect[],
+): void {
+  if (name === state.self) {
+    leave(state, ctx, out);
+    return;
+  }
+  const entry = state.crdt.entries.get(name);
+  if (entry?.kind !== 'alive') throw new UnknownMemberError(name);
+  state.crdt.entries.set(name, removedEntry(entry.epoch, entry.incarnation));
+  maintainAcks(state);
+  state.version++;
+  gossipToMembers(state, out, undefined);
+  // The removed node is told too, so that it resets instead of lingering.
+  out.push({ type: 'send', to: name, msg: { type: 'gossip', state: toData(state.crdt) } });
+  reportMembers(state, out);
+}
+
+function joinRequest(state: FullMembershipState): MembershipMessage {
+  const { epoch, incarnation, spec } = state;
+  return { type: 'joinRequest', epoch, incarnation, spec };
+}
+
+function ownEntry(state: FullMembershipState): AliveEntry {
+  return aliveEntry(state.spec, state.epoch, state.incarnation);
+}
+
+/** True when the lattice holds something for our name that beats our own entry. */
+function outranksSelf(state: FullMembershipState, entry: MembershipEntry): boolean {
+  return compareEntries(entry, ownEntry(state)) > 0;
+}
+
+/**
+ * Moves this node to epoch `epoch` (never back) with an incarnation above `floor`
+ * and above its own, and records its entry.
+ */
+function reincarnate(
+  state: FullMembershipState,
+  epoch: number,
+  floor: number,
+  ctx: MembershipContext,
+): void {
+  state.epoch = Math.max(state.epoch, epoch);
+  state.incarnation = Math.max(ctx.now, floor + 1, state.incarnation + 1);
+  state.crdt.entries.set(state.self, ownEntry(state));
+  state.version++;
+}
+
+function resetToSingleton(
+  state: FullMembershipState,
+  reason: 'left' | 'removed',
+  removedEpoch: number,
+  ctx: MembershipContext,
+  out: FullMembershipEffect[],
+): void {
+  const disconnect = [...state.reported.keys()].filter((name) => name !== state.self).sort();
+  state.crdt = emptyCrdt();
+  state.joining = undefined;
+  reincarnate(state, removedEpoch + 1, state.incarnation, ctx);
+  reportMembers(state, out);
+  out.push({ type: 'reset', reason, disconnect });
+}
+
+/**
+ * Keeps this node's acknowledgement of every tombstone it holds current: it must
+ * name our incarnation and the digest of our live view. True when anything changed.
+ */
+function maintainAcks(state: FullMembershipState): boolean {
+  let digest: string | undefined;
+  let changed = false;
+  for (const entry of state.crdt.entries.values()) {
+    if (entry.kind !== 'removed') continue;
+    digest ??= liveViewDigest(state.crdt);
+    const mine = entry.acks.get(state.self);
+    if (
+      mine !== undefined &&
+      mine.epoch === state.epoch &&
+      mine.incarnation === state.incarnation &&
+      mine.view === digest
+    ) {
+      continue;
+    }
+    const version = mine === undefined ? 1 : mine.version + 1;
+    const { epoch, incarnation } = state;
+    entry.acks.set(state.self, { epoch, incarnation, version, view: digest });
+    changed = true;
+  }
+  return changed;
+}
+
+/**
+ * Drops every tombstone that each live member (at its current incarnation) has
+ * acknowledged while agreeing with us on the live view. Why that is safe is argued
+ * in docs/membership.md. True when anything was dropped.
+ */
+function collectTombstones(state: FullMembershipState): boolean {
+  let digest: string | undefined;
+  let live: [string, AliveEntry][] | undefined;
+  let changed = false;
+  for (const [name, entry] of state.crdt.entries) {
+    if (entry.kind !== 'removed') continue;
+    digest ??= liveViewDigest(state.crdt);
+    live ??= liveNames(state.crdt).map((n) => [n, state.crdt.entries.get(n) as AliveEntry]);
+    const stable = live.every(([member, life]) => {
+      const ack = entry.acks.get(member);
+      return (
+        ack !== undefined &&
+        ack.epoch === life.epoch &&
+        ack.incarnation === life.incarnation &&
+        ack.view === digest
+      );
+    });
+    if (stable) {
+      state.crdt.entries.delete(name);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+function gossipToMembers(
+  state: FullMembershipState,
+  out: FullMembershipEffect[],
+  except: string | undefined,
+): void {
+  let msg: MembershipMessage | undefined;
+  for (const [name, entry] of state.crdt.entries) {
+    if (entry.kind !== 'alive' || name === state.self || name === except) continue;
+    msg ??= { type: 'gossip', state: toData(state.crdt) };
+    out.push({ type: 'send', to: name, msg });
+  }
+}
+
+/** Emits `membersChanged` when the live membership differs from the last report. */
+function reportMembers(state: FullMembershipState, out: FullMembershipEffect[]): void {
+  const added: NodeSpec[] = [];
+  const updated: NodeSpec[] = [];
+  const removed: string[] = [];
+  const now = new Map<string, AliveEntry>();
+  for (const [name, entry] of state.crdt.entries) {
+    if (entry.kind !== 'alive') continue;
+    now.set(name, entry);
+    const before = state.reported.get(name);
+    if (before === undefined) {
+      if (name !== state.self) added.push(entry.spec);
+    } else if (compareEntries(before, entry) !== 0) {
+      if (name !== state.self) updated.push(entry.spec);
+    }
+  }
+  for (const name of state.reported.keys()) {
+    if (!now.has(name) && name !== state.self) removed.push(name);
+  }
+  const selfNew = !state.reported.has(state.self);
+  state.reported = now;
+  if (added.length === 0 && updated.length === 0 && removed.length === 0 && !selfNew) return;
+  const byName = (a: NodeSpec, b: NodeSpec) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  out.push({
+    type: 'membersChanged',
+    members: [...now.keys()].sort(),
+    added: added.sort(byName),
+    updated: updated.sort(byName),
+    removed: removed.sort(),
+  });
+}

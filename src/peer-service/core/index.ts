@@ -1,0 +1,68 @@
+export {
+  InvalidOptionsError,
+  JoinSelfError,
+  MembershipDecodeError,
+  SpecNameMismatchError,
+  UnknownMemberError,
+} from './errors.js';
+export {
+  defaultFullMembershipOptions,
+  type FullMembershipInit,
+  type FullMembershipOptions,
+  type FullMembershipState,
+  fullMembershipOptions,
+  initFullMembership,
+  type MembershipContext,
+  membersOf,
+  snapshotOf,
+  specOf,
+  stepFullMembership,
+} from './full-membership.js';
+export type {
+  FullMembershipEffect,
+  FullMembershipEvent,
+  MembershipMessage,
+} from './full-membership-messages.js';
+export {
+  activeOf,
+  createHyParView,
+  type HyParViewContext,
+  type HyParViewState,
+  stepHyParView,
+} from './hyparview.js';
+export type {
+  HyParViewEffect,
+  HyParViewEvent,
+  HyParViewMessage,
+  NeighborPriority,
+  PeerRef,
+} from './hyparview-messages.js';
+export {
+  defaultHyParViewOptions,
+  type HyParViewOptions,
+  hyParViewOptions,
+} from './hyparview-options.js';
+export {
+  type AliveEntry,
+  aliveEntry,
+  cloneCrdt,
+  compareEntries,
+  crdtEquals,
+  emptyCrdt,
+  fromData,
+  leq,
+  liveNames,
+  liveViewDigest,
+  type MembershipCrdt,
+  type MembershipEntry,
+  type MembershipEntryData,
+  type MembershipStateData,
+  mergeEntryInto,
+  mergeInto,
+  type RemovedEntry,
+  removedEntry,
+  type TombstoneAck,
+  type TombstoneAckData,
+  toData,
+} from './membership-crdt.js';
+export { type ChannelSpec, canonicalSpec, type ListenAddr, type NodeSpec } from './node-spec.js';
