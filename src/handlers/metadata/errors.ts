@@ -1,0 +1,84 @@
+/**
+ * Typed errors of the metadata store. Each carries a stable `name` so callers can
+ * tell them apart after they crossed an actor boundary or were logged.
+ */
+
+/** A prefix is not a pair of non-empty strings. */
+export class InvalidPrefixError extends Error {
+  override readonly name = 'InvalidPrefixError';
+  constructor(readonly prefix: unknown) {
+    super(
+      `invalid prefix ${describe(prefix)}: expected [prefix, subPrefix], two non-empty strings`,
+    );
+  }
+}
+
+/** A key is not a string. */
+export class InvalidKeyError extends Error {
+  override readonly name = 'InvalidKeyError';
+  constructor(readonly key: unknown) {
+    super(`invalid key ${describe(key)}: expected a string`);
+  }
+}
+
+/** A value, object or message received from a peer (or read from disk) has the wrong shape. */
+export class MalformedDataError extends Error {
+  override readonly name = 'MalformedDataError';
+  constructor(
+    readonly what: string,
+    detail: string,
+  ) {
+    super(`malformed ${what}: ${detail}`);
+  }
+}
+
+/** An option is out of range or of the wrong kind. */
+export class InvalidMetadataOptionError extends Error {
+  override readonly name = 'InvalidMetadataOptionError';
+  constructor(
+    readonly option: string,
+    readonly value: unknown,
+    expected: string,
+  ) {
+    super(`option ${option} = ${describe(value)}: expected ${expected}`);
+  }
+}
+
+/** The store was used after `close()`. */
+export class StoreClosedError extends Error {
+  override readonly name = 'StoreClosedError';
+  constructor() {
+    super('the metadata store is closed');
+  }
+}
+
+/** An anti-entropy exchange with a peer failed (the call failed or the peer answered nonsense). */
+export class ExchangeFailedError extends Error {
+  override readonly name = 'ExchangeFailedError';
+  constructor(
+    readonly peer: string,
+    detail: string,
+    options?: { cause: unknown },
+  ) {
+    super(`exchange with ${peer} failed: ${detail}`, options);
+  }
+}
+
+/** The data directory holds a log this version cannot read (not a torn tail: a bad header). */
+export class LogFormatError extends Error {
+  override readonly name = 'LogFormatError';
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`cannot read metadata log ${file}: ${detail}`);
+  }
+}
+
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
+  } catch {
+    return String(value);
+  }
+}

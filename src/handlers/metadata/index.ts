@@ -1,0 +1,47 @@
+/**
+ * The replicated metadata store and its `metadata` broadcast handler.
+ */
+export {
+  ExchangeFailedError,
+  InvalidKeyError,
+  InvalidMetadataOptionError,
+  InvalidPrefixError,
+  LogFormatError,
+  MalformedDataError,
+  StoreClosedError,
+} from './errors.js';
+export type {
+  ExchangeLimits,
+  ExchangeRequest,
+  ExchangeResponse,
+} from './exchange.js';
+export {
+  createMetadataHandler,
+  METADATA_HANDLER_NAME,
+  type MetadataHandlerOptions,
+} from './handler.js';
+export type { TreeShape } from './merkle-tree.js';
+export {
+  type BroadcastFn,
+  type ChangeEvent,
+  type ChangeListener,
+  type ExchangeRpc,
+  type ExchangeSummary,
+  type FoldEntry,
+  type GetOptions,
+  type IterateOptions,
+  lwwResolver,
+  type MetadataBroadcast,
+  type MetadataExchange,
+  type MetadataId,
+  MetadataStore,
+  type MetadataStoreOptions,
+  type ReadResult,
+  type Resolution,
+  type Resolver,
+  type WriteOptions,
+  type WriteResult,
+} from './metadata-store.js';
+export type { MetadataObject, Sibling, TombstoneSibling, ValueSibling } from './object.js';
+export type { FullPrefix, MetadataKey } from './prefix.js';
+export type { Dot, VersionVector } from './version-vector.js';

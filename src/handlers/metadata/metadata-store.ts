@@ -1,0 +1,779 @@
+/**
+ * The replicated metadata store: the public API (put, get, delete, fold, subscribe),
+ * the answers the broadcast handler gives (merge, isStale, graft), and the driver of
+ * anti-entropy exchanges. The pure parts live next door (clocks, objects, hash trees,
+ * the exchange protocol, the in-memory replica); this class owns the I/O at the edges:
+ * the log, the injected broadcast and peer calls, and subscriber callbacks.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ExchangeFailedError,
+  InvalidMetadataOptionError,
+  MalformedDataError,
+  StoreClosedError,
+} from './errors.js';
+import {
+  answer,
+  DEFAULT_EXCHANGE_LIMITS,
+  type ExchangeCounters,
+  type ExchangeEffect,
+  type ExchangeLimits,
+  type ExchangeRequest,
+  type ExchangeResponse,
+  nextRequest,
+  onResponse,
+  startInitiator,
+} from './exchange.js';
+import { type LogRecord, LogStore } from './log-store.js';
+import { checkShape, DEFAULT_TREE_SHAPE, type TreeShape } from './merkle-tree.js';
+import {
+  applyWrite,
+  isTombstone,
+  lastWriterWins,
+  liveValues,
+  type MetadataObject,
+  parseObject,
+  type Sibling,
+  type Write,
+} from './object.js';
+import { checkPlainValue } from './plain-value.js';
+import { checkKey, checkPrefix, type FullPrefix, type MetadataKey, prefixId } from './prefix.js';
+import { ReplicaStore } from './store.js';
+import {
+  counterOf,
+  type Dot,
+  descends,
+  isVersionVector,
+  type VersionVector,
+} from './version-vector.js';
+
+/** What a local write hands to the broadcast layer, and what travels as the payload. */
+export interface MetadataBroadcast {
+  readonly prefix: FullPrefix;
+  readonly key: MetadataKey;
+  readonly object: MetadataObject;
+}
+
+/** The broadcast id: enough for `isStale` to answer from the clock alone. */
+export interface MetadataId {
+  readonly prefix: FullPrefix;
+  readonly key: MetadataKey;
+  readonly clock: VersionVector;
+}
+
+/** Called after every local write is durable; the node wires it to the broadcast server's cast. */
+export type BroadcastFn = (message: MetadataBroadcast) => void;
+
+/**
+ * Remote calls for exchanges; the node wires it to calls over channels, which end in
+ * the peer's {@link MetadataStore.handleExchangeRequest}. Rejects on timeout or when
+ * the peer cannot be reached.
+ */
+export interface ExchangeRpc {
+  call(peer: string, request: ExchangeRequest, timeoutMs: number): Promise<ExchangeResponse>;
+}
+
+/** A change seen by subscribers. */
+export interface ChangeEvent {
+  readonly prefix: FullPrefix;
+  readonly key: MetadataKey;
+  /** `local` for a write made through this store, `remote` for one merged from a peer. */
+  readonly origin: 'local' | 'remote';
+  readonly object: MetadataObject;
+  /** Live values, in dot order; several when writes were concurrent. */
+  readonly values: readonly unknown[];
+  /** True when every sibling is a tombstone. */
+  readonly deleted: boolean;
+}
+
+/** Listener of {@link MetadataStore.subscribe}. */
+export type ChangeListener = (event: ChangeEvent) => void;
+
+/** What a resolver decides: keep this value, or the key is deleted. */
+export type Resolution = Write;
+
+/** Picks one outcome from concurrent siblings; must be deterministic to converge. */
+export type Resolver = (siblings: readonly Sibling[]) => Resolution;
+
+/** The built-in resolver: the sibling with the latest timestamp (ties broken by dot). */
+export const lwwResolver: Resolver = (siblings) => {
+  const winner = lastWriterWins(siblings);
+  return winner.kind === 'value' ? { kind: 'value', value: winner.value } : { kind: 'tombstone' };
+};
+
+/** Options of {@link MetadataStore.get}. */
+export interface GetOptions {
+  /** How to turn siblings into one value: `'lww'` (default) or a function. */
+  readonly resolver?: 'lww' | Resolver;
+  /** When there are several siblings, write the resolution back so they collapse everywhere. */
+  readonly writeBack?: boolean;
+  /** Returned for a missing or deleted key (default undefined). */
+  readonly default?: unknown;
+}
+
+/** Options of {@link MetadataStore.put} and {@link MetadataStore.delete}. */
+export interface WriteOptions {
+  /**
+   * The clock read before writing (from {@link MetadataStore.read}); the write replaces
+   * exactly what that read saw. Without it, the write replaces everything held here.
+   */
+  readonly context?: VersionVector;
+}
+
+/** What a write returns once durable and broadcast. */
+export interface WriteResult {
+  /** The key's clock after the write: a context for the next one. */
+  readonly context: VersionVector;
+  /** The write's own dot. */
+  readonly dot: Dot;
+}
+
+/** A key's state as {@link MetadataStore.read} shows it. */
+export interface ReadResult {
+  readonly siblings: readonly Sibling[];
+  readonly values: readonly unknown[];
+  readonly deleted: boolean;
+  readonly context: VersionVector;
+}
+
+/** One key as {@link MetadataStore.iterate} and {@link MetadataStore.fold} show it. */
+export interface FoldEntry {
+  readonly key: MetadataKey;
+  /** The resolved value, undefined when deleted. */
+  readonly value: unknown;
+  readonly deleted: boolean;
+  readonly siblings: readonly Sibling[];
+}
+
+/** Options of {@link MetadataStore.iterate} and {@link MetadataStore.fold}. */
+export interface IterateOptions {
+  readonly resolver?: 'lww' | Resolver;
+  /** Also visit deleted keys (default false). */
+  readonly includeDeleted?: boolean;
+}
+
+/** How an exchange ended, from the initiator's side. */
+export interface ExchangeSummary extends ExchangeCounters {
+  readonly peer: string;
+  readonly outcome: 'completed' | 'cancelled' | 'failed';
+  readonly error?: unknown;
+}
+
+/** A running exchange: the broadcast server's handle plus the typed result. */
+export interface MetadataExchange {
+  readonly done: Promise<ExchangeSummary>;
+  cancel(): void;
+}
+
+/** Options of {@link MetadataStore.open}. */
+export interface MetadataStoreOptions {
+  /** This node's id; peers name it so in exchanges and membership. */
+  readonly node: string;
+  readonly broadcast: BroadcastFn;
+  readonly rpc: ExchangeRpc;
+  /** Wall clock in ms, for LWW timestamps and tombstone ages (default `Date.now`). */
+  readonly now?: () => number;
+  /** Where the log lives; without it the store is memory only. */
+  readonly dataDir?: string;
+  /** Sync the log before acknowledging writes (default true). */
+  readonly fsync?: boolean;
+  /** Compaction threshold of the log (default 4 MiB). */
+  readonly compactMinBytes?: number;
+  /**
+   * The current members (this node included). Tombstones are collected only once
+   * every member is known to hold them; without this, tombstones are kept forever.
+   */
+  readonly members?: () => readonly string[];
+  /** A tombstone must also be this old before it is collected (default one hour). */
+  readonly tombstoneGraceMs?: number;
+  /**
+   * How long the clock of a collected tombstone is remembered, refusing stale copies
+   * still held by peers that have not collected it yet (default one day).
+   */
+  readonly forgetRetentionMs?: number;
+  /**
+   * The actor id in clocks. Defaults to `node` with a data directory (counters survive
+   * restarts), and to `node` plus the start time without one, so that a memory-only
+   * node that restarts can never reuse a dot it handed out before.
+   */
+  readonly actor?: string;
+  /** Hash tree shape; must be the same on every node. */
+  readonly tree?: TreeShape;
+  readonly exchangeLimits?: Partial<ExchangeLimits>;
+  /** Timeout of one exchange request (default 10 s). */
+  readonly exchangeTimeoutMs?: number;
+  /** Receives errors that have no caller to go to (a throwing subscriber, a failed exchange). */
+  readonly onError?: (error: unknown) => void;
+}
+
+const DEFAULT_GRACE_MS = 60 * 60 * 1000;
+const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+function actorOf(options: MetadataStoreOptions, now: () => number): string {
+  if (options.actor !== undefined) return options.actor;
+  if (options.dataDir !== undefined) return options.node;
+  // Time alone could repeat (a clock set back, two starts in one millisecond); the
+  // random part makes a memory-only incarnation's actor unique in practice.
+  return `${options.node}#${now().toString(36)}.${randomBytes(4).toString('hex')}`;
+}
+
+function nonNegative(option: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < 0)
+    throw new InvalidMetadataOptionError(option, v, 'a number >= 0');
+  return v;
+}
+
+/** The replicated key-value store behind the `metadata` broadcast handler. */
+export class MetadataStore {
+  /** This node's id. */
+  readonly node: string;
+  /** The actor this node writes dots as. */
+  readonly actor: string;
+  private readonly replica: ReplicaStore;
+  private readonly log: LogStore | undefined;
+  private readonly now: () => number;
+  private readonly broadcastFn: BroadcastFn;
+  private readonly rpc: ExchangeRpc;
+  private readonly members: (() => readonly string[]) | undefined;
+  private readonly graceMs: number;
+  private readonly limits: ExchangeLimits;
+  private readonly timeoutMs: number;
+  private readonly onError: (error: unknown) => void;
+  private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly running = new Set<MetadataExchange>();
+  private readonly retentionMs: number;
+  /** The highest counter this actor has used on any key: every new dot is above it. */
+  private counterFloor = 0;
+  private closed = false;
+  /** Set when the log failed: the store refuses everything from then on. */
+  private failure: unknown;
+
+  private constructor(
+    options: MetadataStoreOptions,
+    replica: ReplicaStore,
+    log: LogStore | undefined,
+    now: () => number,
+  ) {
+    this.node = options.node;
+    this.now = now;
+    this.actor = actorOf(options, now);
+    this.replica = replica;
+    this.log = log;
+    this.broadcastFn = options.broadcast;
+    this.rpc = options.rpc;
+    this.members = options.members;
+    this.graceMs = nonNegative('tombstoneGraceMs', options.tombstoneGraceMs, DEFAULT_GRACE_MS);
+    this.retentionMs = nonNegative(
+      'forgetRetentionMs',
+      options.forgetRetentionMs,
+      DEFAULT_RETENTION_MS,
+    );
+    this.timeoutMs = nonNegative('exchangeTimeoutMs', options.exchangeTimeoutMs, 10_000);
+    this.limits = { ...DEFAULT_EXCHANGE_LIMITS, ...options.exchangeLimits };
+    for (const [name, v] of Object.entries(this.limits)) {
+      if (!Number.isSafeInteger(v) || v < 1)
+        throw new InvalidMetadataOptionError(name, v, 'an integer >= 1');
+    }
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  /**
+   * Opens a store; with a data directory, reloads every write acknowledged before the
+   * last stop (a torn final record, never acknowledged, is dropped).
+   */
+  static async open(options: MetadataStoreOptions): Promise<MetadataStore> {
+    if (typeof options.node !== 'string' || options.node.length === 0) {
+      throw new InvalidMetadataOptionError('node', options.node, 'a non-empty string');
+    }
+    const shape = options.tree ?? DEFAULT_TREE_SHAPE;
+    checkShape(shape);
+    const now = options.now ?? Date.now;
+    const replica = new ReplicaStore(shape);
+    let log: LogStore | undefined;
+    let floor = 0;
+    if (options.dataDir !== undefined) {
+      const loaded = await LogStore.open({
+        dir: options.dataDir,
+        ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
+        ...(options.compactMinBytes !== undefined
+          ? { compactMinBytes: options.compactMinBytes }
+          : {}),
+      });
+      log = loaded.log;
+      const loadedAt = now();
+      const actor = actorOf(options, now);
+      const counters = (clock: VersionVector): void => {
+        floor = Math.max(floor, counterOf(clock, actor));
+      };
+      for (const record of loaded.records) {
+        switch (record.type) {
+          case 'put':
+            replica.set(record.prefix, record.key, record.object, loadedAt);
+            counters(record.object.clock);
+            break;
+          case 'forget':
+            replica.forget(record.prefix, record.key, record.clock, loadedAt);
+            counters(record.clock);
+            break;
+          case 'floor':
+            if (record.actor === actor) floor = Math.max(floor, record.counter);
+            break;
+          case 'header':
+            break;
+          default: {
+            const unreachable: never = record;
+            throw new Error(`unknown record ${String(unreachable)}`);
+          }
+        }
+      }
+    }
+    const store = new MetadataStore(options, replica, log, now);
+    store.counterFloor = floor;
+    log?.setSnapshotSource(() => store.snapshot());
+    return store;
+  }
+
+  // ---- public API -------------------------------------------------------------------
+
+  /** Writes a value; resolves once it is durable (with a data dir) and broadcast. */
+  put(
+    prefix: FullPrefix,
+    key: MetadataKey,
+    value: unknown,
+    options?: WriteOptions,
+  ): Promise<WriteResult> {
+    checkPrefix(prefix);
+    checkKey(key);
+    checkPlainValue(value);
+    return this.write(prefix, key, { kind: 'value', value }, options?.context);
+  }
+
+  /** Deletes a key by writing a tombstone (collected later, see docs/metadata.md). */
+  delete(prefix: FullPrefix, key: MetadataKey, options?: WriteOptions): Promise<WriteResult> {
+    checkPrefix(prefix);
+    checkKey(key);
+    return this.write(prefix, key, { kind: 'tombstone' }, options?.context);
+  }
+
+  /** Every sibling of a key and the clock to write against, or undefined if unknown here. */
+  read(prefix: FullPrefix, key: MetadataKey): ReadResult | undefined {
+    checkPrefix(prefix);
+    checkKey(key);
+    const entry = this.replica.get(prefix, key);
+    if (entry === undefined) return undefined;
+    const object = entry.object;
+    return {
+      siblings: object.siblings,
+      values: liveValues(object),
+      deleted: entry.tombstone,
+      context: object.clock,
+    };
+  }
+
+  /**
+   * The key's value with siblings resolved (last writer wins unless a resolver is
+   * given); `options.default` when missing or deleted. With `writeBack`, several
+   * siblings are replaced by the resolution, written against the clock that was read.
+   */
+  async get(prefix: FullPrefix, key: MetadataKey, options: GetOptions = {}): Promise<unknown> {
+    const read = this.read(prefix, key);
+    if (read === undefined) return options.default;
+    const resolver = resolverOf(options.resolver);
+    const resolution = resolver(read.siblings);
+    if (options.writeBack === true && read.siblings.length > 1) {
+      await this.write(prefix, key, resolution, read.context);
+    }
+    return resolution.kind === 'value' ? resolution.value : options.default;
+  }
+
+  /** The keys of a prefix in key order, resolved; deleted keys only when asked for. */
+  *iterate(prefix: FullPrefix, options: IterateOptions = {}): Generator<FoldEntry> {
+    checkPrefix(prefix);
+    const resolver = resolverOf(options.resolver);
+    const entries = [...this.replica.entries(prefix)].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    for (const [key, entry] of entries) {
+      const resolution = resolver(entry.object.siblings);
+      const deleted = resolution.kind === 'tombstone';
+      if (deleted && options.includeDeleted !== true) continue;
+      yield {
+        key,
+        value: resolution.kind === 'value' ? resolution.value : undefined,
+        deleted,
+        siblings: entry.object.siblings,
+      };
+    }
+  }
+
+  /** Folds over {@link iterate}. */
+  fold<A>(
+    prefix: FullPrefix,
+    fn: (acc: A, entry: FoldEntry) => A,
+    initial: A,
+    options?: IterateOptions,
+  ): A {
+    let acc = initial;
+    for (const entry of this.iterate(prefix, options)) acc = fn(acc, entry);
+    return acc;
+  }
+
+  /** Every prefix holding at least one key (tombstones included). */
+  prefixes(): FullPrefix[] {
+    return this.replica.prefixList();
+  }
+
+  /**
+   * Calls `listener` for every change to a key under `prefix`, local or remote, once
+   * the change is durable. `[prefix]` alone matches every sub-prefix. Returns the
+   * function that unsubscribes.
+   */
+  subscribe(prefix: FullPrefix | readonly [string], listener: ChangeListener): () => void {
+    if (prefix.length === 1) checkPrefix([prefix[0], '*']);
+    else checkPrefix(prefix);
+    const id = prefix.length === 1 ? `top:${prefix[0]}` : `full:${prefixId(prefix)}`;
+    let set = this.listeners.get(id);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(id, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(id);
+    };
+  }
+
+  /** The whole object of a key (for tests and tooling), or undefined. */
+  object(prefix: FullPrefix, key: MetadataKey): MetadataObject | undefined {
+    return this.replica.get(prefix, key)?.object;
+  }
+
+  /** Root hash per prefix: two stores with equal digests hold equal data. */
+  digest(): [FullPrefix, string][] {
+    return this.replica.prefixList().map((p) => [p, this.replica.rootHash(p)]);
+  }
+
+  /** How many tombstones are held. */
+  tombstoneCount(): number {
+    return this.replica.tombstoneCount();
+  }
+
+  /** Log size in bytes and compactions since open (undefined when memory only). */
+  logStats(): { bytes: number; compactions: number } | undefined {
+    return this.log === undefined
+      ? undefined
+      : { bytes: this.log.size, compactions: this.log.compactionCount };
+  }
+
+  /** Rewrites the log as its live state now (it also happens by itself as the log grows). */
+  async compact(): Promise<void> {
+    await this.log?.compact();
+  }
+
+  /**
+   * Forgets tombstones that every member holds and that are older than the grace
+   * period; returns how many. Runs after every exchange this node starts.
+   */
+  async collectTombstones(): Promise<number> {
+    if (this.members === undefined || this.closed) return 0;
+    const collectible = [
+      ...this.replica.collectible(this.members(), this.node, this.now(), this.graceMs),
+    ];
+    const now = this.now();
+    this.replica.pruneForgotten(now, this.retentionMs);
+    const writes: Promise<void>[] = [];
+    for (const [prefix, key, entry] of collectible) {
+      const clock = entry.object.clock;
+      this.replica.forget(prefix, key, clock, now);
+      writes.push(this.append({ type: 'forget', prefix, key, clock }));
+    }
+    await Promise.all(writes);
+    return collectible.length;
+  }
+
+  /** Stops running exchanges and closes the log; later calls reject with StoreClosedError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const exchanges = [...this.running];
+    for (const x of exchanges) x.cancel();
+    await Promise.all(exchanges.map((x) => x.done));
+    await this.log?.close();
+  }
+
+  // ---- what the broadcast handler asks ---------------------------------------------
+
+  /** Merges a payload from a peer; true when it changed this replica (after it is durable). */
+  async mergeRemote(
+    prefix: FullPrefix,
+    key: MetadataKey,
+    incoming: MetadataObject,
+  ): Promise<boolean> {
+    this.checkOpen();
+    const outcome = this.replica.merge(prefix, key, incoming, this.now());
+    if (!outcome.changed || outcome.entry === undefined) return false;
+    const object = outcome.entry.object;
+    await this.append({ type: 'put', prefix, key, object });
+    this.notify(prefix, key, object, 'remote');
+    return true;
+  }
+
+  /** True when this replica's clock for the key already descends the id's clock. */
+  isStale(id: MetadataId): boolean {
+    const clock =
+      this.replica.get(id.prefix, id.key)?.object.clock ??
+      this.replica.forgottenClock(id.prefix, id.key);
+    return clock !== undefined && descends(clock, id.clock);
+  }
+
+  /**
+   * The object to send a peer that missed `id`: the current one, which descends the
+   * id's (it is at least as new). `stale` when the key has been collected here.
+   */
+  async graft(id: MetadataId): Promise<'stale' | { ok: MetadataBroadcast } | { error: unknown }> {
+    const entry = this.replica.get(id.prefix, id.key);
+    if (entry === undefined) return 'stale';
+    if (!descends(entry.object.clock, id.clock)) {
+      return { error: new MalformedDataError('graft', 'this replica never held that version') };
+    }
+    const message = { prefix: id.prefix, key: id.key, object: entry.object };
+    // Never hand out state that a crash could still take back.
+    await this.durable();
+    return { ok: message };
+  }
+
+  // ---- anti-entropy ------------------------------------------------------------------
+
+  /** Answers one exchange request from a peer (the other end of {@link ExchangeRpc}). */
+  async handleExchangeRequest(request: ExchangeRequest): Promise<ExchangeResponse> {
+    this.checkOpen();
+    const { response, effects } = answer(this.replica, request);
+    await this.applyEffects(effects);
+    await this.durable();
+    return response;
+  }
+
+  /**
+   * Starts anti-entropy with `peer`: compares hash trees prefix by prefix and repairs
+   * both sides, a bounded number of segments per round. `done` resolves (never rejects)
+   * with a summary when finished, failed or cancelled.
+   */
+  exchange(peer: string): MetadataExchange {
+    let cancelled = false;
+    let wake: () => void = () => undefined;
+    const cancelledSignal = new Promise<'cancelled'>((resolve) => {
+      wake = () => resolve('cancelled');
+    });
+    let state = startInitiator(this.node, peer, this.limits);
+    const summary = (outcome: ExchangeSummary['outcome'], error?: unknown): ExchangeSummary => ({
+      ...state.counters,
+      peer,
+      outcome,
+      ...(error !== undefined ? { error } : {}),
+    });
+    const run = async (): Promise<ExchangeSummary> => {
+      // Let `exchange` return before any work, so a handle always exists to cancel.
+      await Promise.resolve();
+      try {
+        this.checkOpen();
+        for (;;) {
+          if (cancelled) return summary('cancelled');
+          const next = nextRequest(state, this.replica);
+          if (next === undefined) break;
+          state = next.state;
+          // The peer may record what it sees as held here; make sure it is.
+          await this.durable();
+          const reply = await Promise.race([
+            this.rpc.call(peer, next.request, this.timeoutMs),
+            cancelledSignal,
+          ]);
+          if (reply === 'cancelled' || cancelled) return summary('cancelled');
+          const step = onResponse(state, this.replica, next.task, reply);
+          state = step.state;
+          await this.applyEffects(step.effects);
+        }
+        await this.collectTombstones();
+        return summary('completed');
+      } catch (error) {
+        const failure =
+          error instanceof ExchangeFailedError
+            ? error
+            : new ExchangeFailedError(
+                peer,
+                error instanceof Error ? error.message : String(error),
+                {
+                  cause: error,
+                },
+              );
+        this.onError(failure);
+        return summary('failed', failure);
+      }
+    };
+    const handle: MetadataExchange = {
+      done: run().finally(() => this.running.delete(handle)),
+      cancel: () => {
+        cancelled = true;
+        wake();
+      },
+    };
+    this.running.add(handle);
+    return handle;
+  }
+
+  /** Exchanges currently running from this side. */
+  runningExchanges(): number {
+    return this.running.size;
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  /** The live state as log records: what compaction writes. */
+  private *snapshot(): Generator<LogRecord> {
+    yield { type: 'floor', actor: this.actor, counter: this.counterFloor };
+    for (const prefix of this.replica.prefixList()) {
+      for (const [key, entry] of this.replica.entries(prefix)) {
+        yield { type: 'put', prefix, key, object: entry.object };
+      }
+    }
+    for (const [prefix, key, clock] of this.replica.forgottenEntries()) {
+      yield { type: 'forget', prefix, key, clock };
+    }
+  }
+
+  private checkOpen(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.closed) throw new StoreClosedError();
+  }
+
+  /**
+   * Appends to the log (nothing without one). A failed append leaves a change in
+   * memory that is not on disk and whose counter a restart could hand out again, so
+   * the store stops: every later call fails with the same error until it is reopened.
+   */
+  private async append(record: LogRecord): Promise<void> {
+    if (this.log === undefined) return;
+    try {
+      await this.log.append(record);
+    } catch (error) {
+      if (this.failure === undefined) {
+        this.failure = error;
+        this.onError(error);
+      }
+      throw error;
+    }
+  }
+
+  /** Waits until everything in memory is on disk; fails if the log has failed. */
+  private async durable(): Promise<void> {
+    await this.log?.flushed();
+    this.checkOpen();
+  }
+
+  private async write(
+    prefix: FullPrefix,
+    key: MetadataKey,
+    write: Write,
+    context: VersionVector | undefined,
+  ): Promise<WriteResult> {
+    this.checkOpen();
+    if (context !== undefined && !isVersionVector(context)) {
+      throw new MalformedDataError('context', 'not a version vector');
+    }
+    const now = this.now();
+    const gone = this.replica.forgottenClock(prefix, key);
+    const current =
+      this.replica.get(prefix, key)?.object ??
+      (gone !== undefined ? { clock: gone, siblings: [] } : undefined);
+    // Applied in memory at once so that the next write to the key (even before this
+    // one is durable) builds on it and gets the next counter.
+    const { object, dot } = applyWrite(current, this.actor, write, now, context, this.counterFloor);
+    this.counterFloor = dot[1];
+    this.replica.set(prefix, key, object, now);
+    await this.append({ type: 'put', prefix, key, object });
+    this.notify(prefix, key, object, 'local');
+    try {
+      this.broadcastFn({ prefix, key, object });
+    } catch (error) {
+      // The write is durable; exchanges will spread it even if this broadcast failed.
+      this.onError(error);
+    }
+    return { context: object.clock, dot };
+  }
+
+  private async applyEffects(effects: readonly ExchangeEffect[]): Promise<void> {
+    const merges: Promise<boolean>[] = [];
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'merge':
+          for (const [key, object] of effect.objects) {
+            merges.push(this.mergeRemote(effect.prefix, key, object));
+          }
+          break;
+        case 'confirm':
+          this.replica.confirm(effect.prefix, effect.peer, effect.scope);
+          break;
+        default: {
+          const unreachable: never = effect;
+          throw new Error(`unknown effect ${String(unreachable)}`);
+        }
+      }
+    }
+    await Promise.all(merges);
+  }
+
+  private notify(
+    prefix: FullPrefix,
+    key: MetadataKey,
+    object: MetadataObject,
+    origin: 'local' | 'remote',
+  ): void {
+    const sets = [
+      this.listeners.get(`full:${prefixId(prefix)}`),
+      this.listeners.get(`top:${prefix[0]}`),
+    ];
+    if (sets[0] === undefined && sets[1] === undefined) return;
+    const event: ChangeEvent = {
+      prefix,
+      key,
+      origin,
+      object,
+      values: liveValues(object),
+      deleted: isTombstone(object),
+    };
+    for (const set of sets) {
+      if (set === undefined) continue;
+      for (const listener of [...set]) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.onError(error);
+        }
+      }
+    }
+  }
+}
+
+function resolverOf(option: 'lww' | Resolver | undefined): Resolver {
+  return option === undefined || option === 'lww' ? lwwResolver : option;
+}
+
+/** Checks a broadcast id from the wire. */
+export function parseMetadataId(raw: unknown): MetadataId {
+  if (typeof raw !== 'object' || raw === null) throw new MalformedDataError('id', 'not a map');
+  const { prefix, key, clock } = raw as Record<string, unknown>;
+  checkPrefix(prefix);
+  checkKey(key);
+  if (!isVersionVector(clock)) throw new MalformedDataError('id', 'bad clock');
+  return { prefix, key, clock };
+}
+
+/** Checks a broadcast payload from the wire. */
+export function parseMetadataBroadcast(raw: unknown): MetadataBroadcast {
+  if (typeof raw !== 'object' || raw === null) throw new MalformedDataError('payload', 'not a map');
+  const { prefix, key, object } = raw as Record<string, unknown>;
+  checkPrefix(prefix);
+  checkKey(key);
+  return { prefix, key, object: parseObject(object) };
+}
