@@ -2,6 +2,7 @@
  * `npm run bench -- <name> [--json]`: runs one benchmark and prints what it measured.
  */
 import { benchActors } from './actors.js';
+import { benchMetadata } from './metadata.js';
 
 type Bench = () => Promise<Record<string, unknown>>;
 
@@ -13,6 +14,15 @@ const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown
         `cast:  ${r.castPerSec} msg/s  (raw nact dispatch ${r.rawDispatchPerSec} msg/s)  ratio raw/ours ${r.castRatio}`,
         `call:  ${r.callPerSec} calls/s (raw nact query ${r.rawQueryPerSec} q/s)      ratio raw/ours ${r.callRatio}`,
         `(median of ${r.trials} alternating trials; ${r.casts} casts, ${r.calls} sequential calls per trial)`,
+      ].join('\n'),
+  },
+  metadata: {
+    run: benchMetadata,
+    describe: (r) =>
+      [
+        `memory:   ${r.memoryPutsPerSec} puts/s on one node, 4 replicas converged ${r.memoryConvergeMs} ms after the last put`,
+        `data dir: ${r.diskPutsPerSec} puts/s sequential (fsync before each put resolves), ${r.diskConcurrentPutsPerSec} puts/s with 64 in flight (group commit)`,
+        `exchange: repairs 10,000 differing keys in ${r.repairMemoryMs} ms (memory), ${r.repairDiskMs} ms (data dir)`,
       ].join('\n'),
   },
 };
