@@ -299,7 +299,7 @@ export function spawnServer<Args, S>(
     throw new NoProcError(`parent of ${label} (${e instanceof Error ? e.message : String(e)})`);
   }
   const proc = new Proc(ref, label);
-  addProc(proc);
+  addProc(proc, parent);
   if (options.name !== undefined && bindName(options.name, proc)) {
     exitProc(proc, { error: new AlreadyRegisteredError(options.name) });
     throw new AlreadyRegisteredError(options.name);

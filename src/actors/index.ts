@@ -26,7 +26,8 @@ export {
   whenStarted,
 } from './gen-server.js';
 export { type DownMessage, demonitor, type MonitorRef, monitor, onExit } from './monitors.js';
-export { type ActorRef, dispatch, query, type SystemRef, start, stopRaw as stop } from './nact.js';
+export { type ActorRef, dispatch, query, type SystemRef, start } from './nact.js';
 export { register, registered, unregister, whereis } from './registry.js';
-export type { Target } from './target.js';
+export { stop } from './stop.js';
+export { isProcessRef, type Target } from './target.js';
 export { cancelTimer, sendAfter, type TimerRef } from './timers.js';

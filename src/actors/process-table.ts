@@ -40,6 +40,7 @@ export interface Watch {
 /** @internal The runtime record of one process. */
 export class Proc {
   status: 'starting' | 'running' | 'dead' = 'starting';
+  parent: ActorRef | undefined;
   exitReason: ExitReason | undefined;
   registeredName: string | undefined;
   readonly watchers = new Map<number, Watch>();
@@ -79,6 +80,8 @@ export class Proc {
 }
 
 const table = new WeakMap<object, Proc>();
+/** Processes by the reference of their nact parent (a process or a system). */
+const childrenOf = new WeakMap<object, Set<Proc>>();
 const names = new Map<string, Proc>();
 let nextId = 1;
 
@@ -88,8 +91,26 @@ export function freshId(): number {
 }
 
 /** @internal */
-export function addProc(proc: Proc): void {
+export function addProc(proc: Proc, parent: ActorRef): void {
   table.set(proc.ref, proc);
+  proc.parent = parent;
+  let kids = childrenOf.get(parent);
+  if (!kids) {
+    kids = new Set();
+    childrenOf.set(parent, kids);
+  }
+  kids.add(proc);
+}
+
+/**
+ * @internal Records every process under `ref` as killed, deepest first, at once. nact
+ * stops children along with their parent but reports it a macrotask later; until
+ * then their names would still be bound and their timers armed.
+ */
+export function killDescendants(ref: ActorRef): void {
+  const kids = childrenOf.get(ref);
+  if (!kids) return;
+  for (const child of [...kids]) exitProc(child, 'killed');
 }
 
 /** @internal The record of a reference the runtime started, if any. */
@@ -151,6 +172,8 @@ export function exitProc(proc: Proc, reason: ExitReason): void {
     w.notify({ type: 'DOWN', ref: w.ref, target: w.target, reason });
   }
   if (wasStarting) proc.rejectStarted(reasonAsError(reason));
+  if (proc.parent) childrenOf.get(proc.parent)?.delete(proc);
+  killDescendants(proc.ref);
   proc.markExited(reason);
   stopRaw(proc.ref);
 }

@@ -15,3 +15,8 @@ export function describeTarget(target: Target): string {
   if (typeof target === 'string') return target;
   return procOf(target)?.describe() ?? target.name ?? 'unknown actor';
 }
+
+/** True for a reference to a process started by this runtime (alive or not). */
+export function isProcessRef(x: unknown): x is ActorRef {
+  return typeof x === 'object' && x !== null && procOf(x as ActorRef) !== undefined;
+}

@@ -1,0 +1,169 @@
+import type { NodeName } from './messages.js';
+import type { NewRootSeed } from './options.js';
+
+/** A node's peers in one tree. Views over live state: copy before keeping them. */
+export interface PeerSets {
+  readonly eagers: ReadonlySet<NodeName>;
+  readonly lazys: ReadonlySet<NodeName>;
+}
+
+interface MutablePeerSets {
+  readonly eagers: Set<NodeName>;
+  readonly lazys: Set<NodeName>;
+}
+
+/**
+ * The eager and lazy peers of one node, per tree.
+ *
+ * At most `maxTrees` roots have a tree of their own (the oldest after the
+ * template is dropped beyond), so memory is bounded even when roots are not
+ * members, as with partial views.
+ *
+ * Invariants kept by every method: in each tree (and in the common sets) eager and
+ * lazy are disjoint and never contain `node`; a tree's eager ∪ lazy always contains
+ * the common eager ∪ lazy, because trees start from them and links only move
+ * between the two sets, so no member a node is linked to is ever forgotten (until
+ * it leaves the membership).
+ */
+export class EagerLazySets {
+  /** Eager peers shared by every tree that has no entry of its own. */
+  readonly commonEagers: Set<NodeName>;
+  /** Lazy peers shared likewise. */
+  readonly commonLazys: Set<NodeName>;
+  // One map instead of the reference's two keeps a tree's two sets together; a
+  // root's entry appears the first time its tree changes here.
+  private readonly trees = new Map<NodeName, MutablePeerSets>();
+
+  constructor(
+    readonly node: NodeName,
+    eagers: Iterable<NodeName>,
+    lazys: Iterable<NodeName>,
+    private readonly seed: NewRootSeed,
+    private readonly maxTrees: number = Number.POSITIVE_INFINITY,
+  ) {
+    this.commonEagers = new Set(eagers);
+    this.commonLazys = new Set(lazys);
+    this.commonEagers.delete(node);
+    this.commonLazys.delete(node);
+    for (const p of this.commonEagers) this.commonLazys.delete(p);
+  }
+
+  /**
+   * The peers of the tree rooted at `root`, for pushing. With the `learned` seed a
+   * root without a tree gets one now, so its sets stay stable while it settles.
+   */
+  peers(root: NodeName): PeerSets {
+    const tree = this.trees.get(root);
+    if (tree !== undefined) return tree;
+    if (this.seed === 'learned' && this.trees.size > 0) return this.materialize(root);
+    return { eagers: this.commonEagers, lazys: this.commonLazys };
+  }
+
+  /** Like {@link peers} but never creates a tree: for queries. */
+  peersView(root: NodeName): PeerSets {
+    const tree = this.trees.get(root);
+    if (tree !== undefined) return tree;
+    if (this.seed === 'learned' && this.trees.size > 0) return this.seedFor();
+    return { eagers: this.commonEagers, lazys: this.commonLazys };
+  }
+
+  /** Whether the tree rooted at `root` has its own entry. */
+  hasTree(root: NodeName): boolean {
+    return this.trees.has(root);
+  }
+
+  /** Roots that have their own entry, oldest first. */
+  roots(): IterableIterator<NodeName> {
+    return this.trees.keys();
+  }
+
+  /** Makes `peer` eager (and not lazy) in the tree of `root`. Returns whether anything changed. */
+  addEager(root: NodeName, peer: NodeName): boolean {
+    if (peer === this.node) return false;
+    const tree = this.materialize(root);
+    if (tree.eagers.has(peer)) return false;
+    tree.eagers.add(peer);
+    tree.lazys.delete(peer);
+    return true;
+  }
+
+  /** Makes `peer` lazy (and not eager) in the tree of `root`. Returns whether anything changed. */
+  addLazy(root: NodeName, peer: NodeName): boolean {
+    if (peer === this.node) return false;
+    const tree = this.materialize(root);
+    if (tree.lazys.has(peer)) return false;
+    tree.lazys.add(peer);
+    tree.eagers.delete(peer);
+    return true;
+  }
+
+  /**
+   * A new member: eager in the common sets ("a new member is simply added to the
+   * eager push peers") and, when learned trees are kept, in every tree too.
+   */
+  addMember(peer: NodeName, keepLearned: boolean): void {
+    if (peer === this.node) return;
+    this.commonEagers.add(peer);
+    this.commonLazys.delete(peer);
+    if (!keepLearned) return;
+    for (const tree of this.trees.values()) {
+      tree.eagers.add(peer);
+      tree.lazys.delete(peer);
+    }
+  }
+
+  /** A member left: gone from every set, and its own tree is forgotten. */
+  removeMember(peer: NodeName): void {
+    this.commonEagers.delete(peer);
+    this.commonLazys.delete(peer);
+    this.trees.delete(peer);
+    for (const tree of this.trees.values()) {
+      tree.eagers.delete(peer);
+      tree.lazys.delete(peer);
+    }
+  }
+
+  /** Forgets every per-root tree; every root falls back to the common sets. */
+  resetTrees(): void {
+    this.trees.clear();
+  }
+
+  private materialize(root: NodeName): MutablePeerSets {
+    let tree = this.trees.get(root);
+    if (tree === undefined) {
+      tree = this.seedFor();
+      this.trees.set(root, tree);
+      if (this.trees.size > this.maxTrees) this.evictOne();
+    }
+    return tree;
+  }
+
+  // Roots are not bounded by the membership under partial views, so trees are
+  // capped: the oldest after the template goes (the template seeds new roots, and
+  // an evicted root simply starts again from it).
+  private evictOne(): void {
+    let first = true;
+    for (const root of this.trees.keys()) {
+      if (first) {
+        first = false;
+        continue;
+      }
+      this.trees.delete(root);
+      return;
+    }
+  }
+
+  private seedFor(): MutablePeerSets {
+    if (this.seed === 'learned') {
+      for (const template of this.trees.values()) {
+        const eagers = new Set(template.eagers);
+        const lazys = new Set<NodeName>();
+        for (const p of template.lazys) lazys.add(p);
+        for (const p of this.commonEagers) if (!eagers.has(p)) lazys.add(p);
+        for (const p of this.commonLazys) if (!eagers.has(p)) lazys.add(p);
+        return { eagers, lazys };
+      }
+    }
+    return { eagers: new Set(this.commonEagers), lazys: new Set(this.commonLazys) };
+  }
+}

@@ -1,0 +1,200 @@
+import { InvalidOptionError } from './errors.js';
+import { type MessageKeyFn, messageKey } from './message-key.js';
+
+/** How a node picks its initial eager and lazy peers when none are given explicitly. */
+export type InitialSetsMode =
+  /**
+   * The documented rule (1 member: none; 2: the other eager; fewer than 5: one
+   * eager, one lazy; otherwise two eager, one lazy), with the first eager peer being
+   * the node's successor in name order and the rest random. The successor makes
+   * every node somebody's peer, so the overlay is strongly connected whenever the
+   * nodes agree on the membership; purely random picks leave about e^-3 ≈ 5% of
+   * the nodes chosen by nobody, and those never receive anything.
+   */
+  | 'documented'
+  /** The documented rule with purely random picks, as the reference describes it. */
+  | 'random'
+  /** Every other member eager, as the reference's code does; pruning builds the tree. */
+  | 'allEager';
+
+/** How a peer is chosen for an anti-entropy exchange. */
+export type ExchangeSelection =
+  /** Prefer connected members in neither the eager nor the lazy set of a random root. */
+  | 'optimized'
+  /** Any connected member. */
+  | 'normal';
+
+/** What an `update` with new members does to the per-root sets. */
+export type JoinMode =
+  /** Keep every learned tree and add the new member as eager to each. */
+  | 'keepLearned'
+  /** Forget every per-root tree, as the reference does. */
+  | 'reset';
+
+/** Where the sets of a root seen for the first time come from. */
+export type NewRootSeed =
+  /**
+   * Copy the eager set of the oldest tree learned here (a spanning tree is one for
+   * every root, and links are symmetric), keeping all other links lazy, so the
+   * first broadcast of a new sender rides an existing tree instead of flooding.
+   */
+  | 'learned'
+  /** The common sets, as the reference does. */
+  | 'common';
+
+/**
+ * Tunables of the broadcast core. Each improvement over the reference can be
+ * switched off to get the reference's behaviour back.
+ */
+export interface PlumtreeOptions {
+  /** ms between lazy ticks; the shell runs the tick, the core only reports it. Default 1000. */
+  readonly lazyTickPeriod: number;
+  /** ms between exchange ticks; run by the shell. Default 10000. */
+  readonly exchangeTickPeriod: number;
+  /** At most this many exchanges started here run at once. Default 1. */
+  readonly startExchangeLimit: number;
+  /** Peer selection for exchanges. Default `'optimized'`. */
+  readonly exchangeSelection: ExchangeSelection;
+  /** Initial sets when none are given explicitly. Default `'documented'`. */
+  readonly initialSets: InitialSetsMode;
+  /**
+   * Wait for the eager copy before grafting, then graft one announcer at a time
+   * (the paper). Off: graft every announcer at once, as the reference. Default on.
+   */
+  readonly delayedGraft: boolean;
+  /** ms from the first announcement of a missing message to the first graft. Default 500. */
+  readonly graftTimeout1: number;
+  /** ms between further grafts to the next announcers. Default 250. */
+  readonly graftTimeout2: number;
+  /** Announcers remembered per missing message. Default 4. */
+  readonly maxAnnouncersPerMessage: number;
+  /** Missing messages tracked at once; the oldest is dropped beyond. Default 4096. */
+  readonly maxMissing: number;
+  /** Swap an eager link for a lazy one that is much shorter (paper §3.8). Default on. */
+  readonly treeOptimization: boolean;
+  /** Swap when the lazy round is smaller than the eager one by more than this. Default 3. */
+  readonly optimizationThreshold: number;
+  /** Recently delivered messages whose round is remembered for the optimisation. Default 4096. */
+  readonly roundCacheSize: number;
+  /** Batch announcements per peer per tick. Off: one `i_have` per announcement. Default on. */
+  readonly batchIHaves: boolean;
+  /** Announcements per batched `i_have` message. Default 256. */
+  readonly maxIHaveEntries: number;
+  /**
+   * Outstanding announcements kept per peer; the oldest is evicted (and counted)
+   * beyond, so an unreachable peer costs bounded memory. Default 4096; `Infinity`
+   * is the reference's unbounded table.
+   */
+  readonly maxOutstandingPerPeer: number;
+  /** What new members do to learned trees. Default `'keepLearned'`. */
+  readonly joinMode: JoinMode;
+  /** How a new root's sets start. Default `'learned'`. */
+  readonly newRootSeed: NewRootSeed;
+  /**
+   * Per-root trees kept; beyond, the oldest (but the template) is dropped and that
+   * root starts over from the template. Roots are any senders, not only members,
+   * so this bounds memory under partial views. Default 1024.
+   */
+  readonly maxTrees: number;
+  /** How ids become map keys. Default {@link messageKey}. */
+  readonly messageKey: MessageKeyFn;
+}
+
+/** The defaults; see each option. */
+export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
+  lazyTickPeriod: 1000,
+  exchangeTickPeriod: 10_000,
+  startExchangeLimit: 1,
+  exchangeSelection: 'optimized',
+  initialSets: 'documented',
+  delayedGraft: true,
+  graftTimeout1: 500,
+  graftTimeout2: 250,
+  maxAnnouncersPerMessage: 4,
+  maxMissing: 4096,
+  treeOptimization: true,
+  optimizationThreshold: 3,
+  roundCacheSize: 4096,
+  batchIHaves: true,
+  maxIHaveEntries: 256,
+  maxOutstandingPerPeer: 4096,
+  joinMode: 'keepLearned',
+  newRootSeed: 'learned',
+  maxTrees: 1024,
+  messageKey,
+});
+
+/**
+ * The reference's behaviour: every improvement off, unbounded outstanding table,
+ * all-eager start. Handy for comparisons.
+ */
+export const referencePlumtreeOptions: Partial<PlumtreeOptions> = Object.freeze({
+  initialSets: 'allEager',
+  delayedGraft: false,
+  treeOptimization: false,
+  batchIHaves: false,
+  maxOutstandingPerPeer: Number.POSITIVE_INFINITY,
+  joinMode: 'reset',
+  newRootSeed: 'common',
+});
+
+const ONE_OF: Record<string, readonly string[]> = {
+  exchangeSelection: ['optimized', 'normal'],
+  initialSets: ['documented', 'random', 'allEager'],
+  joinMode: ['keepLearned', 'reset'],
+  newRootSeed: ['learned', 'common'],
+};
+
+const NON_NEGATIVE = ['lazyTickPeriod', 'exchangeTickPeriod', 'graftTimeout1', 'graftTimeout2'];
+const NON_NEGATIVE_INT = ['startExchangeLimit', 'optimizationThreshold'];
+const POSITIVE_INT = [
+  'maxAnnouncersPerMessage',
+  'maxMissing',
+  'roundCacheSize',
+  'maxIHaveEntries',
+  'maxTrees',
+];
+const BOOLEAN = ['delayedGraft', 'treeOptimization', 'batchIHaves'];
+
+/**
+ * Defaults overlaid with `overrides`, validated.
+ * @throws {InvalidOptionError} for a value out of range or of the wrong kind.
+ */
+export function resolveOptions(overrides: Partial<PlumtreeOptions> = {}): PlumtreeOptions {
+  const o: PlumtreeOptions = { ...defaultPlumtreeOptions, ...overrides };
+  const rec = o as unknown as Record<string, unknown>;
+  for (const [k, allowed] of Object.entries(ONE_OF)) {
+    if (!allowed.includes(rec[k] as string)) {
+      throw new InvalidOptionError(k, rec[k], `one of ${allowed.join(', ')}`);
+    }
+  }
+  for (const k of NON_NEGATIVE) {
+    const v = rec[k];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new InvalidOptionError(k, v, 'a finite number >= 0');
+    }
+  }
+  for (const k of NON_NEGATIVE_INT) {
+    const v = rec[k];
+    if (!Number.isSafeInteger(v) || (v as number) < 0) {
+      throw new InvalidOptionError(k, v, 'an integer >= 0');
+    }
+  }
+  for (const k of POSITIVE_INT) {
+    const v = rec[k];
+    if (!Number.isSafeInteger(v) || (v as number) < 1) {
+      throw new InvalidOptionError(k, v, 'an integer >= 1');
+    }
+  }
+  for (const k of BOOLEAN) {
+    if (typeof rec[k] !== 'boolean') throw new InvalidOptionError(k, rec[k], 'a boolean');
+  }
+  const cap = o.maxOutstandingPerPeer;
+  if (!(cap === Number.POSITIVE_INFINITY || (Number.isSafeInteger(cap) && cap >= 1))) {
+    throw new InvalidOptionError('maxOutstandingPerPeer', cap, 'an integer >= 1 or Infinity');
+  }
+  if (typeof o.messageKey !== 'function') {
+    throw new InvalidOptionError('messageKey', o.messageKey, 'a function');
+  }
+  return Object.freeze(o);
+}

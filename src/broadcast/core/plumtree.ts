@@ -1,0 +1,566 @@
+import { pickOne } from '../../util/rng.js';
+import type {
+  GraftToken,
+  IsStaleToken,
+  LogEffect,
+  MergeToken,
+  MetricEvent,
+  PlumtreeEffect,
+  TimerKey,
+} from './effects.js';
+import type { ExchangeOutcome, GraftOutcome, PlumtreeEvent } from './events.js';
+import { UnsupportedMessageIdError } from './message-key.js';
+import type {
+  Announcement,
+  BroadcastMessage,
+  HandlerName,
+  MessageId,
+  NodeName,
+  WireMessage,
+} from './messages.js';
+import { messageKeyOfGraftTimer } from './missing-messages.js';
+import type { PlumtreeState } from './state.js';
+
+/**
+ * Advances the broadcast server by one event: mutates `state` in place and returns
+ * what the shell must do, in order. Never throws for any event and never reads a
+ * clock or a global random source, so the same state and events always give the
+ * same effects. An event whose message id cannot be keyed is dropped with a log.
+ *
+ * Handler calls are effects whose results come back as events carrying the
+ * effect's token (`merge` → `mergeResult`/`mergeFailed`, `isStale` →
+ * `isStaleResult`/`isStaleFailed`, `graft` → `graftResult`, `exchangeStart` →
+ * `exchangeResult`); results may come back in any order and interleaved with other
+ * events.
+ */
+export function step(state: PlumtreeState, event: PlumtreeEvent): PlumtreeEffect[] {
+  const out: PlumtreeEffect[] = [];
+  try {
+    dispatch(state, event, out);
+  } catch (error) {
+    // Ids off the wire are keyed before anything is changed, so dropping the event is safe.
+    if (!(error instanceof UnsupportedMessageIdError)) throw error;
+    out.push(log('warn', `${event.type} with an unusable message id dropped`, undefined, error));
+  }
+  return out;
+}
+
+function dispatch(state: PlumtreeState, event: PlumtreeEvent, out: PlumtreeEffect[]): void {
+  switch (event.type) {
+    case 'localBroadcast':
+      localBroadcast(state, event.handler, event.id, event.payload, out);
+      break;
+    case 'broadcastDataFailed':
+      out.push(
+        log('error', 'broadcastData threw; broadcast cancelled', event.handler, event.error),
+      );
+      break;
+    case 'receive':
+      receive(state, event.from, event.msg, out);
+      break;
+    case 'mergeResult':
+      merged(state, event.token, event.isNew, out);
+      break;
+    case 'mergeFailed':
+      out.push(log('error', 'merge threw; counted as not new', event.token.handler, event.error));
+      merged(state, event.token, false, out);
+      break;
+    case 'isStaleResult':
+      staleChecked(state, event.token, event.stale, out);
+      break;
+    case 'isStaleFailed':
+      out.push(
+        log(
+          'error',
+          'isStale threw; counted as not stale',
+          event.token.purpose === 'iHave' ? event.token.entry.handler : undefined,
+          event.error,
+        ),
+      );
+      staleChecked(state, event.token, false, out);
+      break;
+    case 'graftResult':
+      grafted(state, event.token, event.result, out);
+      break;
+    case 'exchangeResult':
+      exchangeAnswered(state, event.token.ref, event.token.handler, event.result, out);
+      break;
+    case 'exchangeEnded':
+      state.exchanges.delete(event.ref);
+      state.pendingExchanges.delete(event.ref);
+      break;
+    case 'lazyTick':
+      lazyTick(state, out);
+      break;
+    case 'exchangeTick':
+      exchangeTick(state, out);
+      break;
+    case 'timer':
+      timerFired(state, event.key, out);
+      break;
+    case 'update':
+      update(state, event.members, out);
+      break;
+    case 'peerUp':
+      state.down.delete(event.peer);
+      break;
+    case 'peerDown':
+      // Only members: `update` is what clears the set, so strangers would stay forever.
+      if (event.peer !== state.node && state.allMembers.has(event.peer)) state.down.add(event.peer);
+      break;
+    default:
+      assertNever(event);
+  }
+}
+
+function localBroadcast(
+  state: PlumtreeState,
+  handler: HandlerName,
+  id: MessageId,
+  payload: unknown,
+  out: PlumtreeEffect[],
+): void {
+  if (!knownHandler(state, handler, null, out)) {
+    out.push(log('warn', 'broadcast for an unregistered handler dropped', handler));
+    return;
+  }
+  let key: string;
+  try {
+    key = keyOf(state, handler, id);
+  } catch (error) {
+    out.push(log('error', 'message id cannot be keyed; broadcast cancelled', handler, error));
+    return;
+  }
+  push(state, key, handler, id, payload, 0, state.node, state.node, out);
+}
+
+function receive(state: PlumtreeState, from: NodeName, msg: WireMessage, out: PlumtreeEffect[]) {
+  if (msg.from !== from) {
+    out.push(log('warn', `${msg.type} claiming to come from ${msg.from} arrived from ${from}`));
+    return;
+  }
+  if (from === state.node) return;
+  switch (msg.type) {
+    case 'broadcast':
+      if (!knownHandler(state, msg.handler, from, out)) return;
+      out.push({
+        type: 'merge',
+        handler: msg.handler,
+        id: msg.id,
+        payload: msg.payload,
+        token: msg,
+      });
+      return;
+    case 'prune':
+      addLazy(state, msg.root, from);
+      return;
+    case 'i_have':
+      for (const entry of msg.entries) {
+        if (!knownHandler(state, entry.handler, from, out)) continue;
+        const token: IsStaleToken = { purpose: 'iHave', entry, from };
+        out.push({ type: 'isStale', handler: entry.handler, id: entry.id, token });
+      }
+      return;
+    case 'ignored_i_have':
+      state.outstanding.delete(from, keyOf(state, msg.handler, msg.id));
+      return;
+    case 'graft':
+      if (msg.linkOnly) {
+        addEager(state, msg.root, from);
+        return;
+      }
+      if (!knownHandler(state, msg.handler, from, out)) return;
+      out.push({
+        type: 'graft',
+        handler: msg.handler,
+        id: msg.id,
+        token: { entry: announcement(msg), from },
+      });
+      return;
+    default:
+      assertNever(msg);
+  }
+}
+
+function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: PlumtreeEffect[]) {
+  const key = keyOf(state, msg.handler, msg.id);
+  const missing = state.missing.drop(key);
+  if (missing !== undefined) out.push({ type: 'cancelTimer', key: missing.timerKey });
+  if (!isNew) {
+    metric(out, { kind: 'duplicate', handler: msg.handler });
+    addLazy(state, msg.root, msg.from);
+    send(out, msg.from, { type: 'prune', root: msg.root, from: state.node });
+    return;
+  }
+  metric(out, { kind: 'delivered', handler: msg.handler });
+  addEager(state, msg.root, msg.from);
+  state.recent.set(key, { round: msg.round, from: msg.from });
+  push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out);
+  if (!state.options.treeOptimization || missing === undefined) return;
+  // The paper's place for the optimisation: announcements that beat the eager copy.
+  let best: (typeof missing.announcers)[number] | undefined;
+  for (const a of missing.announcers) {
+    if (a.peer !== msg.from && (best === undefined || a.round < best.round)) best = a;
+  }
+  if (best !== undefined && msg.round - best.round > state.options.optimizationThreshold) {
+    const entry = { id: msg.id, handler: msg.handler, round: best.round, root: msg.root };
+    optimize(state, key, entry, best.peer, msg.from, out);
+  }
+}
+
+/** Eager push to the tree's eager peers, lazy announcements to its lazy peers; never back to `from`. */
+function push(
+  state: PlumtreeState,
+  key: string,
+  handler: HandlerName,
+  id: MessageId,
+  payload: unknown,
+  round: number,
+  root: NodeName,
+  from: NodeName,
+  out: PlumtreeEffect[],
+): void {
+  const peers = state.sets.peers(root);
+  // One message object serves every eager peer: it is identical for all of them.
+  const msg: BroadcastMessage = {
+    type: 'broadcast',
+    id,
+    payload,
+    handler,
+    round,
+    root,
+    from: state.node,
+  };
+  for (const p of peers.eagers) if (p !== from) out.push({ type: 'send', to: p, msg });
+  const entry: Announcement = { id, handler, round, root };
+  for (const p of peers.lazys) if (p !== from) addOutstanding(state, p, key, entry, out);
+}
+
+function addOutstanding(
+  state: PlumtreeState,
+  peer: NodeName,
+  key: string,
+  entry: Announcement,
+  out: PlumtreeEffect[],
+): void {
+  const { outstanding } = state;
+  if (!outstanding.add(peer, key, entry)) return;
+  if (outstanding.countFor(peer) <= state.options.maxOutstandingPerPeer) return;
+  const evicted = outstanding.evictOldest(peer);
+  if (evicted !== undefined) {
+    metric(out, { kind: 'outstandingEvicted', peer, handler: evicted.handler });
+  }
+}
+
+function staleChecked(
+  state: PlumtreeState,
+  token: IsStaleToken,
+  stale: boolean,
+  out: PlumtreeEffect[],
+): void {
+  if (token.purpose === 'graftTimer') {
+    graftTimerChecked(state, token.key, stale, out);
+    return;
+  }
+  const { entry, from } = token;
+  const key = keyOf(state, entry.handler, entry.id);
+  if (stale) {
+    send(out, from, { type: 'ignored_i_have', ...announcement(entry), from: state.node });
+    if (!state.options.treeOptimization) return;
+    const delivery = state.recent.get(key);
+    if (
+      delivery !== undefined &&
+      delivery.from !== from &&
+      delivery.round - entry.round > state.options.optimizationThreshold
+    ) {
+      optimize(state, key, entry, from, delivery.from, out);
+    }
+    return;
+  }
+  if (!state.options.delayedGraft) {
+    send(out, from, graftMessage(state, entry, false));
+    addEager(state, entry.root, from);
+    return;
+  }
+  // Delivered while the check was in flight: the announcer's next i_have gets ignored.
+  if (state.recent.has(key)) return;
+  const announcer = { peer: from, round: entry.round, root: entry.root };
+  const { first, evicted } = state.missing.announce(key, entry.handler, entry.id, announcer);
+  if (evicted !== undefined) {
+    out.push({ type: 'cancelTimer', key: evicted.timerKey });
+    metric(out, { kind: 'missingEvicted', handler: evicted.handler });
+  }
+  if (first) {
+    const timerKey = state.missing.get(key)?.timerKey;
+    if (timerKey !== undefined) {
+      out.push({ type: 'setTimer', key: timerKey, delayMs: state.options.graftTimeout1 });
+    }
+  }
+}
+
+/**
+ * Paper §3.8: the lazy link from `grafted` offers a path shorter than the eager one
+ * from `pruned` by more than the threshold, so swap them. The graft is link-only:
+ * asking for the payload again would bring a duplicate that prunes the new link.
+ */
+function optimize(
+  state: PlumtreeState,
+  key: string,
+  entry: Announcement,
+  grafted: NodeName,
+  pruned: NodeName,
+  out: PlumtreeEffect[],
+): void {
+  const { root } = entry;
+  if (!state.allMembers.has(grafted) || !state.sets.peers(root).eagers.has(pruned)) return;
+  send(out, grafted, graftMessage(state, entry, true));
+  addEager(state, root, grafted);
+  send(out, pruned, { type: 'prune', root, from: state.node });
+  addLazy(state, root, pruned);
+  // Compare later announcements of this message against the new, shorter path.
+  state.recent.set(key, { round: entry.round, from: grafted });
+  metric(out, { kind: 'treeOptimized', root, grafted, pruned });
+}
+
+function timerFired(state: PlumtreeState, timerKey: TimerKey, out: PlumtreeEffect[]): void {
+  const key = messageKeyOfGraftTimer(timerKey);
+  if (key === undefined) return;
+  const missing = state.missing.get(key);
+  if (missing === undefined) return;
+  if (state.recent.has(key)) {
+    state.missing.drop(key);
+    return;
+  }
+  // The payload may have come another way (an exchange): ask before grafting.
+  out.push({
+    type: 'isStale',
+    handler: missing.handler,
+    id: missing.id,
+    token: { purpose: 'graftTimer', key: timerKey },
+  });
+}
+
+function graftTimerChecked(
+  state: PlumtreeState,
+  timerKey: TimerKey,
+  stale: boolean,
+  out: PlumtreeEffect[],
+): void {
+  const key = messageKeyOfGraftTimer(timerKey);
+  if (key === undefined) return;
+  const missing = state.missing.get(key);
+  if (missing === undefined) return;
+  const next = stale ? undefined : missing.announcers.shift();
+  if (next === undefined) {
+    state.missing.drop(key);
+    return;
+  }
+  const entry = { id: missing.id, handler: missing.handler, round: next.round, root: next.root };
+  send(out, next.peer, graftMessage(state, entry, false));
+  addEager(state, next.root, next.peer);
+  if (missing.announcers.length > 0) {
+    out.push({ type: 'setTimer', key: timerKey, delayMs: state.options.graftTimeout2 });
+  } else {
+    // The announcers repeat their i_have until acknowledged, which starts over if needed.
+    state.missing.drop(key);
+  }
+}
+
+function grafted(
+  state: PlumtreeState,
+  token: GraftToken,
+  result: GraftOutcome,
+  out: PlumtreeEffect[],
+): void {
+  const { entry, from } = token;
+  if (result === 'stale') {
+    state.outstanding.delete(from, keyOf(state, entry.handler, entry.id));
+    return;
+  }
+  if ('ok' in result) {
+    addEager(state, entry.root, from);
+    // The outstanding entry stays: the payload may be lost, and the next i_have's
+    // ignore is the acknowledgement.
+    send(out, from, {
+      type: 'broadcast',
+      id: entry.id,
+      payload: result.ok,
+      handler: entry.handler,
+      round: entry.round,
+      root: entry.root,
+      from: state.node,
+    });
+    return;
+  }
+  out.push(log('warn', `graft for ${from} failed`, entry.handler, result.error));
+}
+
+function lazyTick(state: PlumtreeState, out: PlumtreeEffect[]): void {
+  const max = state.options.batchIHaves ? state.options.maxIHaveEntries : 1;
+  for (const peer of state.outstanding.peers()) {
+    if (state.down.has(peer)) continue;
+    let entries: Announcement[] = [];
+    for (const entry of state.outstanding.entriesFor(peer)) {
+      entries.push(entry);
+      if (entries.length === max) {
+        send(out, peer, { type: 'i_have', entries, from: state.node });
+        entries = [];
+      }
+    }
+    if (entries.length > 0) send(out, peer, { type: 'i_have', entries, from: state.node });
+  }
+}
+
+function exchangeTick(state: PlumtreeState, out: PlumtreeEffect[]): void {
+  const { handlers } = state;
+  const limit = state.options.startExchangeLimit;
+  let running = state.exchanges.size + state.pendingExchanges.size;
+  if (handlers.length === 0 || running >= limit) return;
+  const peer = exchangePeer(state);
+  if (peer === undefined) return;
+  const start = state.exchangeCursor;
+  for (let i = 0; i < handlers.length && running < limit; i++) {
+    const index = (start + i) % handlers.length;
+    const handler = handlers[index] as HandlerName;
+    if (exchanging(state, handler)) continue;
+    const ref = `${state.node}#${state.nextExchangeRef++}`;
+    state.pendingExchanges.set(ref, { handler, peer });
+    out.push({ type: 'exchangeStart', handler, peer, token: { ref, handler, peer } });
+    running++;
+    state.exchangeCursor = (index + 1) % handlers.length;
+  }
+}
+
+function exchanging(state: PlumtreeState, handler: HandlerName): boolean {
+  for (const x of state.exchanges.values()) if (x.handler === handler) return true;
+  for (const x of state.pendingExchanges.values()) if (x.handler === handler) return true;
+  return false;
+}
+
+function exchangePeer(state: PlumtreeState): NodeName | undefined {
+  const connected: NodeName[] = [];
+  for (const m of state.allMembers) {
+    if (m !== state.node && !state.down.has(m)) connected.push(m);
+  }
+  if (connected.length === 0 || state.options.exchangeSelection === 'normal') {
+    return pickOne(state.rng, connected);
+  }
+  // Members in neither set of some tree are the likeliest to be lagging behind it.
+  const root = pickOne(state.rng, [state.node, ...connected]) as NodeName;
+  const { eagers, lazys } = state.sets.peersView(root);
+  const strangers = connected.filter((m) => !eagers.has(m) && !lazys.has(m));
+  return pickOne(state.rng, strangers.length > 0 ? strangers : connected);
+}
+
+function exchangeAnswered(
+  state: PlumtreeState,
+  ref: string,
+  handler: HandlerName,
+  result: ExchangeOutcome,
+  out: PlumtreeEffect[],
+): void {
+  const pending = state.pendingExchanges.get(ref);
+  state.pendingExchanges.delete(ref);
+  if (result === 'ok' || result === 'ignore') return;
+  if ('error' in result) {
+    out.push(log('warn', 'exchange failed to start', handler, result.error));
+    return;
+  }
+  // Cancelled or ended while the answer was on its way: do not resurrect it.
+  if (pending === undefined) return;
+  state.exchanges.set(ref, { handler, peer: pending.peer, ref, handle: result.ok });
+}
+
+function update(state: PlumtreeState, members: Iterable<NodeName>, out: PlumtreeEffect[]): void {
+  const next = new Set(members);
+  next.add(state.node);
+  const added: NodeName[] = [];
+  for (const m of next) if (!state.allMembers.has(m)) added.push(m);
+  const removed: NodeName[] = [];
+  for (const m of state.allMembers) if (!next.has(m)) removed.push(m);
+  if (added.length > 0) {
+    const keepLearned = state.options.joinMode === 'keepLearned';
+    for (const m of added) {
+      state.allMembers.add(m);
+      state.sets.addMember(m, keepLearned);
+    }
+    if (!keepLearned) state.sets.resetTrees();
+  }
+  for (const m of removed) {
+    state.allMembers.delete(m);
+    state.sets.removeMember(m);
+    state.outstanding.deletePeer(m);
+    state.down.delete(m);
+    for (const gone of state.missing.forgetPeer(m)) {
+      out.push({ type: 'cancelTimer', key: gone.timerKey });
+    }
+  }
+}
+
+// Links are only learned with members: a late message from a member that left
+// must not bring it back into sets that nothing would clean again. Roots need not
+// be members: with a partial view (HyParView) most roots are not neighbours.
+function addEager(state: PlumtreeState, root: NodeName, peer: NodeName): void {
+  if (state.allMembers.has(peer)) state.sets.addEager(root, peer);
+}
+
+function addLazy(state: PlumtreeState, root: NodeName, peer: NodeName): void {
+  if (state.allMembers.has(peer)) state.sets.addLazy(root, peer);
+}
+
+function knownHandler(
+  state: PlumtreeState,
+  handler: HandlerName,
+  from: NodeName | null,
+  out: PlumtreeEffect[],
+): boolean {
+  if (state.handlerSet.has(handler)) return true;
+  metric(out, { kind: 'unknownHandlerDropped', handler, from });
+  return false;
+}
+
+// Whatever a (custom) key function throws becomes one error type that `step` turns
+// into a dropped event, so a bad id from the wire can never crash the server.
+function keyOf(state: PlumtreeState, handler: HandlerName, id: MessageId): string {
+  try {
+    return state.options.messageKey(handler, id);
+  } catch (error) {
+    if (error instanceof UnsupportedMessageIdError) throw error;
+    throw new UnsupportedMessageIdError(id);
+  }
+}
+
+function announcement(a: Announcement): Announcement {
+  return { id: a.id, handler: a.handler, round: a.round, root: a.root };
+}
+
+function graftMessage(state: PlumtreeState, entry: Announcement, linkOnly: boolean): WireMessage {
+  return { type: 'graft', ...announcement(entry), from: state.node, linkOnly };
+}
+
+function send(out: PlumtreeEffect[], to: NodeName, msg: WireMessage): void {
+  out.push({ type: 'send', to, msg });
+}
+
+function metric(out: PlumtreeEffect[], m: MetricEvent): void {
+  out.push({ type: 'metric', metric: m });
+}
+
+function log(
+  level: LogEffect['level'],
+  message: string,
+  handler?: HandlerName,
+  error?: unknown,
+): LogEffect {
+  return {
+    type: 'log',
+    level,
+    message,
+    ...(handler === undefined ? {} : { handler }),
+    ...(error === undefined ? {} : { error }),
+  };
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unhandled ${JSON.stringify(x)}`);
+}

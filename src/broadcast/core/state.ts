@@ -1,0 +1,132 @@
+import type { Rng } from '../../util/rng.js';
+import { EagerLazySets } from './eager-lazy-sets.js';
+import { InvalidConfigError, InvalidInitialSetsError } from './errors.js';
+import type { Exchange, ExchangeRef } from './exchanges.js';
+import { initialSets, validateInitialSets } from './initial-sets.js';
+import type { HandlerName, NodeName } from './messages.js';
+import { MissingMessages } from './missing-messages.js';
+import { type PlumtreeOptions, resolveOptions } from './options.js';
+import { Outstanding } from './outstanding.js';
+import { RecentDeliveries } from './recent-deliveries.js';
+
+/** An exchange asked of a handler whose answer has not come back yet. */
+export interface PendingExchange {
+  readonly handler: HandlerName;
+  readonly peer: NodeName;
+}
+
+/**
+ * The state of one broadcast server. The step function mutates it in place; treat
+ * it as owned by the core and read it through the query functions.
+ */
+export interface PlumtreeState {
+  /** This node's name. */
+  readonly node: NodeName;
+  readonly options: PlumtreeOptions;
+  /** The only source of randomness (initial sets, exchange peers). */
+  readonly rng: Rng;
+  /** Every member known, this node included. */
+  readonly allMembers: Set<NodeName>;
+  /** Common and per-root eager/lazy sets. */
+  readonly sets: EagerLazySets;
+  /** Registered handlers, in round-robin order for exchanges. */
+  readonly handlers: readonly HandlerName[];
+  readonly handlerSet: ReadonlySet<HandlerName>;
+  /** Index in `handlers` of the next handler to try an exchange for. */
+  exchangeCursor: number;
+  /** Running exchanges started here. */
+  readonly exchanges: Map<ExchangeRef, Exchange>;
+  /** Exchanges asked for, not answered yet; they count against the limit. */
+  readonly pendingExchanges: Map<ExchangeRef, PendingExchange>;
+  nextExchangeRef: number;
+  /** Announcements owed to peers; may be shared with a previous incarnation. */
+  readonly outstanding: Outstanding;
+  /** Members whose connection is down. Members are presumed connected until reported down. */
+  readonly down: Set<NodeName>;
+  /** Announced but missing messages, for delayed grafts. */
+  readonly missing: MissingMessages;
+  /** Recently delivered messages, for the tree optimisation. */
+  readonly recent: RecentDeliveries;
+}
+
+/** What a broadcast server starts from. */
+export interface PlumtreeConfig {
+  /** This node's name. */
+  readonly node: NodeName;
+  /** Every member known at start; this node is added if missing. */
+  readonly members: Iterable<NodeName>;
+  /** Names of the registered handlers. */
+  readonly handlers: readonly HandlerName[];
+  /** Randomness; seed it for reproducible runs. */
+  readonly rng: Rng;
+  /**
+   * Explicit initial eager peers for every tree (`startLink/5`). Give both or
+   * neither of `eagers` and `lazys`; without them the `initialSets` option applies.
+   */
+  readonly eagers?: readonly NodeName[];
+  /** Explicit initial lazy peers; empty when there are fewer than 3 members. */
+  readonly lazys?: readonly NodeName[];
+  /** Announcements kept by a previous incarnation of this server; entries for non-members are dropped. */
+  readonly outstanding?: Outstanding;
+  /** Members known to be unreachable at start. */
+  readonly down?: Iterable<NodeName>;
+  readonly options?: Partial<PlumtreeOptions>;
+}
+
+/**
+ * A fresh server state.
+ * @throws {InvalidInitialSetsError} for explicit sets that break the rules.
+ * @throws {InvalidOptionError} for a bad option.
+ * @throws {InvalidConfigError} for an empty node name or a duplicate handler.
+ */
+export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
+  const { node } = config;
+  if (typeof node !== 'string' || node.length === 0) {
+    throw new InvalidConfigError('node must be a non-empty name');
+  }
+  const options = resolveOptions(config.options);
+  const handlerSet = new Set(config.handlers);
+  if (handlerSet.size !== config.handlers.length) {
+    throw new InvalidConfigError(`duplicate handler in ${config.handlers.join(', ')}`);
+  }
+  const memberList = [...config.members];
+  const allMembers = new Set(memberList);
+  allMembers.add(node);
+
+  let eagers: readonly NodeName[];
+  let lazys: readonly NodeName[];
+  if (config.eagers !== undefined && config.lazys !== undefined) {
+    validateInitialSets(node, allMembers, config.eagers, config.lazys);
+    eagers = config.eagers;
+    lazys = config.lazys;
+  } else if (config.eagers !== undefined || config.lazys !== undefined) {
+    throw new InvalidInitialSetsError('incomplete', []);
+  } else {
+    ({ eagers, lazys } = initialSets(node, [...allMembers], options.initialSets, config.rng));
+  }
+
+  const outstanding = config.outstanding ?? new Outstanding();
+  for (const peer of [...outstanding.peers()]) {
+    if (!allMembers.has(peer) || peer === node) outstanding.deletePeer(peer);
+  }
+  const down = new Set<NodeName>();
+  for (const p of config.down ?? []) if (p !== node) down.add(p);
+
+  return {
+    node,
+    options,
+    rng: config.rng,
+    allMembers,
+    sets: new EagerLazySets(node, eagers, lazys, options.newRootSeed, options.maxTrees),
+    handlers: [...config.handlers],
+    handlerSet,
+    exchangeCursor: 0,
+    exchanges: new Map(),
+    pendingExchanges: new Map(),
+    nextExchangeRef: 0,
+    outstanding,
+    down,
+    missing: new MissingMessages(options.maxMissing, options.maxAnnouncersPerMessage),
+    recent: new RecentDeliveries(options.roundCacheSize),
+  };
+}

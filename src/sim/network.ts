@@ -1,0 +1,309 @@
+import type { Rng } from '../util/rng.js';
+import { EventQueue } from './event-queue.js';
+
+/**
+ * One simulated process. The network calls it when a message or one of its timers
+ * is due; it reacts by calling back into the network (send, setTimer, ...). Any
+ * pure core can be driven this way through a small adapter (see `PlumtreeSimNode`).
+ */
+export interface SimNode<M> {
+  readonly name: string;
+  /** A message from `from` arrives. */
+  receive(from: string, msg: M): void;
+  /** Timer `key` set by this node fired. */
+  timer(key: string): void;
+}
+
+/** One message put on the wire, as fault models and observers see it. */
+export interface SendInfo<M> {
+  /** Position among all sends of this network, from 0: stable across replays. */
+  readonly seq: number;
+  /** Simulated time of the send, in ms. */
+  readonly time: number;
+  readonly from: string;
+  readonly to: string;
+  readonly msg: M;
+}
+
+/** What happens to one send; omitted fields mean "nothing special". */
+export interface FaultDecision {
+  /** Lose the message. */
+  readonly drop?: boolean;
+  /** Deliver a second copy (after its own extra delay, if any). */
+  readonly duplicate?: boolean;
+  /** Added to the link latency; different delays on one link reorder messages. */
+  readonly extraDelayMs?: number;
+}
+
+/** Decides the fate of each send; see `randomFaults` and `scriptedFaults`. */
+export interface FaultModel<M> {
+  decide(send: SendInfo<M>): FaultDecision | undefined;
+}
+
+/** Link latency bounds in ms; each pair of nodes draws one value, uniform in [min, max]. */
+export interface LatencyRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Configuration of a {@link SimNetwork}. */
+export interface SimNetworkOptions<M> {
+  /** Source of link latencies (and nothing else). */
+  readonly rng: Rng;
+  /** Default 1..10 ms. */
+  readonly latency?: LatencyRange;
+  readonly faults?: FaultModel<M>;
+  /** Sees every send before faults apply (for counting messages). */
+  readonly onSend?: (send: SendInfo<M>) => void;
+}
+
+/** Counters kept by the network. */
+export interface NetworkStats {
+  sent: number;
+  delivered: number;
+  /** Dropped by the fault model. */
+  dropped: number;
+  duplicated: number;
+  /** Dropped because the receiver was down, or restarted since the send. */
+  lostToCrash: number;
+}
+
+/** Thrown when a live node's name is added again. */
+export class DuplicateNodeError extends Error {
+  override readonly name = 'DuplicateNodeError';
+  constructor(readonly node: string) {
+    super(`node ${node} is already running`);
+  }
+}
+
+type Item<M> =
+  | { readonly kind: 'msg'; readonly send: SendInfo<M>; readonly incarnation: number }
+  | {
+      readonly kind: 'timer';
+      readonly node: string;
+      readonly key: string;
+      readonly token: number;
+      readonly incarnation: number;
+    }
+  | { readonly kind: 'action'; readonly run: () => void };
+
+interface Slot<M> {
+  node: SimNode<M>;
+  alive: boolean;
+  incarnation: number;
+  readonly timers: Map<string, number>;
+}
+
+/**
+ * A deterministic in-memory network with simulated time: messages arrive after
+ * their link's latency (plus any fault-model delay), timers fire at their time,
+ * and ties resolve in scheduling order, so a seed replays a run exactly.
+ *
+ * Crashing a node silences it: nothing more is delivered to it, its timers die and
+ * it cannot send; messages it sent before crashing still arrive. Adding a node
+ * under a crashed node's name restarts it as a new incarnation; messages and
+ * timers addressed to the old one are dropped.
+ */
+export class SimNetwork<M> {
+  readonly stats: NetworkStats = {
+    sent: 0,
+    delivered: 0,
+    dropped: 0,
+    duplicated: 0,
+    lostToCrash: 0,
+  };
+  private readonly queue = new EventQueue<Item<M>>();
+  private readonly slots = new Map<string, Slot<M>>();
+  // Nested maps, both directions filled: no key string is built per send.
+  private readonly latencies = new Map<string, Map<string, number>>();
+  private readonly latency: LatencyRange;
+  private clock = 0;
+  private sendSeq = 0;
+  private timerSeq = 0;
+
+  constructor(private readonly options: SimNetworkOptions<M>) {
+    this.latency = options.latency ?? { min: 1, max: 10 };
+    if (!(this.latency.min >= 0 && this.latency.max >= this.latency.min)) {
+      throw new RangeError(`bad latency range ${this.latency.min}..${this.latency.max}`);
+    }
+  }
+
+  /** Simulated time in ms. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** Events (messages, timers, actions) still queued. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * Adds a node, or restarts a crashed one under the same name.
+   * @throws {DuplicateNodeError} if a live node has that name.
+   */
+  add(node: SimNode<M>): void {
+    const slot = this.slots.get(node.name);
+    if (slot === undefined) {
+      this.slots.set(node.name, { node, alive: true, incarnation: 0, timers: new Map() });
+      return;
+    }
+    if (slot.alive) throw new DuplicateNodeError(node.name);
+    slot.node = node;
+    slot.alive = true;
+    slot.incarnation++;
+    slot.timers.clear();
+  }
+
+  /** The node registered under `name` (live or crashed). */
+  get(name: string): SimNode<M> | undefined {
+    return this.slots.get(name)?.node;
+  }
+
+  /** Whether `name` is registered and not crashed. */
+  isAlive(name: string): boolean {
+    return this.slots.get(name)?.alive ?? false;
+  }
+
+  /** Names of all live nodes, in the order they were first added. */
+  aliveNames(): string[] {
+    const names: string[] = [];
+    for (const [name, slot] of this.slots) if (slot.alive) names.push(name);
+    return names;
+  }
+
+  /** Stops `name`: no more deliveries, timers or sends. */
+  crash(name: string): void {
+    const slot = this.slots.get(name);
+    if (slot === undefined || !slot.alive) return;
+    slot.alive = false;
+    slot.timers.clear();
+  }
+
+  /** The latency of the link between `a` and `b`, drawn on first use and fixed after. */
+  latencyBetween(a: string, b: string): number {
+    const known = this.latencies.get(a)?.get(b);
+    if (known !== undefined) return known;
+    const { min, max } = this.latency;
+    const l = min + this.options.rng.next() * (max - min);
+    this.linkMap(a).set(b, l);
+    this.linkMap(b).set(a, l);
+    return l;
+  }
+
+  private linkMap(a: string): Map<string, number> {
+    let m = this.latencies.get(a);
+    if (m === undefined) {
+      m = new Map();
+      this.latencies.set(a, m);
+    }
+    return m;
+  }
+
+  /** Puts `msg` on the wire from `from` to `to`. A crashed sender sends nothing. */
+  send(from: string, to: string, msg: M): void {
+    if (!this.isAlive(from)) return;
+    const send: SendInfo<M> = { seq: this.sendSeq++, time: this.clock, from, to, msg };
+    this.stats.sent++;
+    this.options.onSend?.(send);
+    const decision = this.options.faults?.decide(send);
+    if (decision?.drop === true) {
+      this.stats.dropped++;
+      return;
+    }
+    const slot = this.slots.get(to);
+    const incarnation = slot?.incarnation ?? 0;
+    const at = this.clock + this.latencyBetween(from, to) + (decision?.extraDelayMs ?? 0);
+    this.queue.push(at, { kind: 'msg', send, incarnation });
+    if (decision?.duplicate === true) {
+      this.stats.duplicated++;
+      this.queue.push(at, { kind: 'msg', send, incarnation });
+    }
+  }
+
+  /** Arms (or re-arms) `node`'s timer `key` to fire in `delayMs`. */
+  setTimer(node: string, key: string, delayMs: number): void {
+    const slot = this.slots.get(node);
+    if (slot === undefined || !slot.alive) return;
+    const token = this.timerSeq++;
+    slot.timers.set(key, token);
+    this.queue.push(this.clock + Math.max(0, delayMs), {
+      kind: 'timer',
+      node,
+      key,
+      token,
+      incarnation: slot.incarnation,
+    });
+  }
+
+  /** Disarms `node`'s timer `key`. */
+  cancelTimer(node: string, key: string): void {
+    this.slots.get(node)?.timers.delete(key);
+  }
+
+  /** Runs `action` at simulated time `time` (now if in the past): scenario scripting. */
+  at(time: number, action: () => void): void {
+    this.queue.push(Math.max(time, this.clock), { kind: 'action', run: action });
+  }
+
+  /** Runs `action` in `delayMs`. */
+  after(delayMs: number, action: () => void): void {
+    this.at(this.clock + delayMs, action);
+  }
+
+  /** Processes the next event; false when nothing is queued. */
+  stepOne(): boolean {
+    const time = this.queue.peekTime();
+    const item = this.queue.pop();
+    if (time === undefined || item === undefined) return false;
+    this.clock = time;
+    this.dispatch(item);
+    return true;
+  }
+
+  /** Processes every event due up to `time`, then sets the clock to `time`. */
+  runUntil(time: number): void {
+    for (;;) {
+      const next = this.queue.peekTime();
+      if (next === undefined || next > time) break;
+      this.stepOne();
+    }
+    if (time > this.clock) this.clock = time;
+  }
+
+  /** {@link runUntil} `now + ms`. */
+  runFor(ms: number): void {
+    this.runUntil(this.clock + ms);
+  }
+
+  private dispatch(item: Item<M>): void {
+    switch (item.kind) {
+      case 'action':
+        item.run();
+        return;
+      case 'timer': {
+        const slot = this.slots.get(item.node);
+        if (slot === undefined || !slot.alive || slot.incarnation !== item.incarnation) return;
+        if (slot.timers.get(item.key) !== item.token) return;
+        slot.timers.delete(item.key);
+        slot.node.timer(item.key);
+        return;
+      }
+      case 'msg': {
+        const { send } = item;
+        const slot = this.slots.get(send.to);
+        if (slot === undefined || !slot.alive || slot.incarnation !== item.incarnation) {
+          this.stats.lostToCrash++;
+          return;
+        }
+        this.stats.delivered++;
+        slot.node.receive(send.from, send.msg);
+        return;
+      }
+      default: {
+        const never: never = item;
+        throw new Error(`unknown queue item ${String(never)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  getPeers,
+  listExchanges,
+  referencePlumtreeOptions,
+} from '../../src/broadcast/core/index.js';
+import {
+  AsyncHandlerError,
+  PlumtreeCluster,
+  PlumtreeSimNode,
+  SetHandler,
+} from '../../src/sim/index.js';
+
+describe('PlumtreeCluster', () => {
+  it('delivers a broadcast to every node and reports RMR and LDH', () => {
+    const c = new PlumtreeCluster({ size: 20, seed: 1 });
+    const id = c.broadcast('n3', 'hello');
+    c.runFor(5000);
+    for (const n of c.names()) expect(c.handlerOf(n).has(id)).toBe(true);
+    const s = c.stats.summary('set', id);
+    expect(s?.reached).toBe(20);
+    expect(s?.payloadSends).toBeGreaterThanOrEqual(19);
+    expect(s?.rmr).toBeCloseTo((s?.payloadSends ?? 0) / 19 - 1);
+    expect(s?.ldh).toBeGreaterThanOrEqual(1);
+  });
+
+  it('replays the same run for the same seed', () => {
+    const run = () => {
+      const c = new PlumtreeCluster({ size: 15, seed: 77, latency: { min: 1, max: 40 } });
+      for (let i = 0; i < 5; i++) c.broadcast(`n${i}`);
+      c.runFor(4000);
+      return [...c.stats.sentByType];
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it('a joined node gets later broadcasts and becomes eager at the others', () => {
+    const c = new PlumtreeCluster({ size: 6, seed: 4 });
+    c.broadcast('n0');
+    c.runFor(3000);
+    c.join('n6');
+    expect(getPeers(c.node('n1').state, 'n0').eagers).toContain('n6');
+    const id = c.broadcast('n2');
+    c.runFor(3000);
+    expect(c.handlerOf('n6').has(id)).toBe(true);
+  });
+
+  it('reports a crashed node down to the others after the detection delay', () => {
+    const c = new PlumtreeCluster({ size: 4, seed: 2, downDetectionMs: 500 });
+    c.crash('n1');
+    c.runFor(400);
+    expect(c.node('n0').state.down.has('n1')).toBe(false);
+    c.runFor(200);
+    expect(c.node('n0').state.down.has('n1')).toBe(true);
+  });
+
+  it('the reference options flood the first broadcast, then prune down to a tree', () => {
+    const c = new PlumtreeCluster({ size: 8, seed: 3, options: referencePlumtreeOptions });
+    const first = c.broadcast('n0');
+    c.runFor(3000);
+    const second = c.broadcast('n0');
+    c.runFor(3000);
+    const flood = c.stats.summary('set', first)?.payloadSends ?? 0;
+    // Every node pushes to all but its sender, minus links pruned in the meantime.
+    expect(flood).toBeGreaterThan(2 * 7);
+    expect(flood).toBeLessThanOrEqual(7 * 7);
+    expect(c.stats.summary('set', second)?.payloadSends).toBe(7);
+  });
+
+  it('a node tracks an exchange answered {ok, handle} until the handle ends', () => {
+    const c = new PlumtreeCluster({ size: 3, seed: 1, autoTicks: false });
+    const handler = new SetHandler('set', 'n0', { ok: 'handle-1' });
+    const n0 = new PlumtreeSimNode('n0', c.node('n0').state, [handler], c.net);
+    c.net.crash('n0');
+    c.net.add(n0);
+    n0.start({ lazyPhaseMs: 1000, exchangePhaseMs: 10_000, exchangeDurationMs: 500 });
+    n0.feed({ type: 'exchangeTick' });
+    expect(listExchanges(n0.state).map((x) => x.handle)).toEqual(['handle-1']);
+    c.runFor(600);
+    expect(listExchanges(n0.state)).toEqual([]);
+  });
+
+  it('refuses asynchronous handlers', () => {
+    const c = new PlumtreeCluster({ size: 2, seed: 1 });
+    const asyncHandler = new SetHandler('set', 'n1');
+    asyncHandler.merge = (() => Promise.resolve(true)) as never;
+    const n1 = new PlumtreeSimNode('n1', c.node('n1').state, [asyncHandler], c.net);
+    c.net.crash('n1');
+    c.net.add(n1);
+    c.broadcast('n0');
+    expect(() => c.runFor(1000)).toThrow(AsyncHandlerError);
+  });
+});
