@@ -12,6 +12,7 @@ export {
   type JoinTarget,
   type PeerService,
   type PeerServiceOptions,
+  peerServiceChildSpec,
   startPeerService,
 } from './peer-service.js';
 export type { MembershipListener, PeerListener } from './subscribers.js';

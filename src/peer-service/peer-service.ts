@@ -4,12 +4,12 @@
  * manager with timeouts. The facade subscribes to the transport once and forwards by
  * registered name, so a restarted manager keeps receiving without subscribing again.
  */
-import { type ActorRef, call, cast, isAlive, spawnServer, stopServer } from '../actors/index.js';
+import { type ActorRef, call, cast, isAlive, spawnServer, stopServer, whenStarted } from '../actors/index.js';
 import type { NodeSpec } from '../channels/node-spec.js';
 import { MEMBERSHIP_CHANNEL } from '../channels/node-spec.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { globalMetrics, type MetricsRegistry } from '../metrics/registry.js';
-import { type ChildSpec, startSupervisor } from '../supervisor/index.js';
+import { type ChildSpec, spawnSupervisor } from '../supervisor/index.js';
 import { parseHostPort } from './address.js';
 import { NotReachableError } from './errors.js';
 import { eventsBehaviour, type PeerServiceEvent } from './events.js';
@@ -63,6 +63,8 @@ export interface PeerService {
   members(): Promise<string[]>;
   member(name: string): Promise<NodeSpec | undefined>;
   nodeSpec(): NodeSpec;
+  /** The membership last published, without asking the manager (self alone before the first). */
+  lastMembers(): readonly string[];
   onUp(name: string | '*', fn: PeerListener): () => void;
   onDown(name: string | '*', fn: PeerListener): () => void;
   /**
@@ -78,11 +80,15 @@ function toTarget(target: JoinTarget): HostPort | NodeSpec {
   return typeof target === 'string' ? parseHostPort(target) : target;
 }
 
-/** Starts the peer service under `parent`. */
-export async function startPeerService(
-  parent: ActorRef,
-  options: PeerServiceOptions,
-): Promise<PeerService> {
+/**
+ * The peer service as a child spec for a parent supervisor, and its facade. The facade
+ * (subscriptions, the membership holder) is made once; the spec starts the
+ * `rest_for_one` supervisor, and a restart of it finds the same facade state.
+ */
+export function peerServiceChildSpec(options: PeerServiceOptions): {
+  spec: ChildSpec;
+  service: PeerService;
+} {
   const { transport } = options;
   const name = transport.spec.name;
   const logger = (options.logger ?? silentLogger).child({ component: 'peer-service' });
@@ -125,18 +131,20 @@ export async function startPeerService(
     transport.onPeerEvent((event) => cast(managerName, { type: 'peer', event })),
   ];
 
-  let supervisor: ActorRef;
-  try {
-    supervisor = await startSupervisor(parent, {
-      strategy: 'rest_for_one',
-      intensity: options.intensity ?? 10,
-      period: options.period ?? 10_000,
-      children,
-    });
-  } catch (e) {
-    for (const u of unsubscribe) u();
-    throw e;
-  }
+  let supervisor: ActorRef | undefined;
+  const spec: ChildSpec = {
+    id: 'peer_service',
+    type: 'supervisor',
+    start: (parent) => {
+      supervisor = spawnSupervisor(parent, {
+        strategy: 'rest_for_one',
+        intensity: options.intensity ?? 10,
+        period: options.period ?? 10_000,
+        children,
+      });
+      return supervisor;
+    },
+  };
 
   const ask = async <T>(msg: ManagerCall, timeoutMs = callTimeout): Promise<T> => {
     const out = await call<Outcome<T>>(managerName, msg, timeoutMs);
@@ -148,7 +156,10 @@ export async function startPeerService(
 
   const service: PeerService = {
     name,
-    supervisor,
+    get supervisor() {
+      if (!supervisor) throw new Error('the peer service has not been started');
+      return supervisor;
+    },
     managerName,
     eventsName,
     join: async (target) => {
@@ -183,6 +194,7 @@ export async function startPeerService(
     members: () => ask<string[]>({ type: 'members' }),
     member: (member) => ask<NodeSpec | undefined>({ type: 'member', name: member }),
     nodeSpec: () => transport.spec,
+    lastMembers: () => subscribers.lastMembers ?? [name],
     onUp: (peer, fn) => subscribers.onUp(peer, fn),
     onDown: (peer, fn) => subscribers.onDown(peer, fn),
     subscribe: (fn, key) => {
@@ -193,8 +205,24 @@ export async function startPeerService(
     },
     stop: async () => {
       for (const u of unsubscribe) u();
-      if (isAlive(supervisor)) await stopServer(supervisor, 'shutdown', 'infinity');
+      if (supervisor && isAlive(supervisor)) await stopServer(supervisor, 'shutdown', 'infinity');
     },
   };
+  return { spec, service };
+}
+
+/** Starts the peer service under `parent` (an actor system or a supervisor of the caller's). */
+export async function startPeerService(
+  parent: ActorRef,
+  options: PeerServiceOptions,
+): Promise<PeerService> {
+  const { spec, service } = peerServiceChildSpec(options);
+  const sup = await spec.start(parent);
+  try {
+    await whenStarted(sup);
+  } catch (e) {
+    await service.stop();
+    throw e;
+  }
   return service;
 }

@@ -177,7 +177,7 @@ class Step<P extends PeerRef> {
 
   private onForwardJoin(from: string, peer: P, ttl: number): void {
     const st = this.st;
-    if (peer.name === st.self.name || st.active.has(peer.name)) return;
+    if (peer.name === st.self.name) return;
     if (ttl > 0 && st.active.size > 1) {
       if (ttl === this.o.prwl) this.addPassive(peer, undefined);
       const next = this.randomActive([from, peer.name]);
@@ -186,6 +186,7 @@ class Step<P extends PeerRef> {
         return;
       }
     }
+    if (st.active.has(peer.name)) return;
     // The walk ends here. Rather than adding the joiner outright (which the joiner
     // might not mirror), ask it; it adds us if it has room and we add it on acceptance.
     this.requestNeighbor(peer, 'low');
@@ -374,18 +375,33 @@ class Step<P extends PeerRef> {
     return st.active.size + st.pending.size < this.o.activeMinSize || st.active.size === 0;
   }
 
-  /** Asks one random passive peer to become active; high priority when we have none. */
+  /**
+   * Asks one random passive peer to become active: low priority while we have an
+   * active peer and someone who has not refused us yet, else high priority.
+   */
   private promote(): void {
     const st = this.st;
-    // With no active peer the request is high priority, which cannot be refused:
-    // peers that refused an earlier low-priority request are worth asking again.
-    const isolated = st.active.size === 0;
-    const candidates: P[] = [];
+    const fresh: P[] = [];
+    const refused: P[] = [];
     for (const [name, peer] of st.passive) {
-      if (!st.pending.has(name) && (isolated || !st.rejected.has(name))) candidates.push(peer);
+      if (!st.pending.has(name)) (st.rejected.has(name) ? refused : fresh).push(peer);
     }
-    const peer = pickOne(this.rng, candidates);
-    if (peer !== undefined) this.requestNeighbor(peer, isolated ? 'high' : 'low');
+    if (st.active.size === 0) {
+      // High priority cannot be refused, so earlier refusals do not matter.
+      const peer = pickOne(this.rng, [...fresh, ...refused]);
+      if (peer !== undefined) this.requestNeighbor(peer, 'high');
+      return;
+    }
+    const peer = pickOne(this.rng, fresh);
+    if (peer !== undefined) {
+      this.requestNeighbor(peer, 'low');
+    } else if (this.belowMinimum()) {
+      // Everyone we know is full. Low-priority requests would be refused at every
+      // tick forever, and a small group of such nodes (two nodes linked only to each
+      // other) would stay cut off from the overlay: below the minimum, insist.
+      const insist = pickOne(this.rng, refused);
+      if (insist !== undefined) this.requestNeighbor(insist, 'high');
+    }
   }
 
   private requestNeighbor(peer: P, priority: NeighborPriority): void {

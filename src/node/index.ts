@@ -1,0 +1,3 @@
+/** A runnable node: the root supervision tree and the contract's Node. */
+export { KV_PREFIX, type Node, PlumtreeNode, startNode } from './node.js';
+export { type NodeChannelOption, type NodeOptions, NodeOptionsError } from './options.js';

@@ -1,0 +1,88 @@
+import type { SystemRef } from '../actors/index.js';
+import type { PlumtreeOptions } from '../broadcast/core/index.js';
+import type { BroadcastHandler } from '../broadcast/handler.js';
+import type { ChannelsTlsOptions } from '../channels/tls.js';
+import type { Logger } from '../log/logger.js';
+import type { MetricsRegistry } from '../metrics/registry.js';
+
+/** A channel of the node, beyond the `default` and `membership` ones that always exist. */
+export interface NodeChannelOption {
+  readonly name: string;
+  readonly parallelism?: number;
+  readonly monotonic?: boolean;
+}
+
+/** Options of {@link startNode} (contract section 2, plus the knobs a deployment needs). */
+export interface NodeOptions {
+  /** Unique in the cluster. */
+  readonly name: string;
+  /** Where the channels listen. Default 127.0.0.1. */
+  readonly host?: string;
+  /** 0 picks a free port; `node.address` tells which. Default 0. */
+  readonly port?: number;
+  /** The cluster secret; peers without it are refused. */
+  readonly secret?: string;
+  /** Run with no secret on purpose (any node that can reach this one may join); logs a warning. */
+  readonly insecure?: boolean;
+  /** Nodes of different clusters refuse each other. Default `plumtree`. */
+  readonly cluster?: string;
+  /** Seeds to join at start, as `host:port`. */
+  readonly join?: readonly string[];
+  /** How long start-up keeps retrying the seeds. Default 10000 ms. */
+  readonly joinTimeoutMs?: number;
+  readonly broadcast?: {
+    /** The user's handlers; the built-in metadata store (and heartbeat, if on) are added. */
+    readonly handlers?: readonly BroadcastHandler[];
+    readonly lazyTickPeriod?: number;
+    readonly exchangeTickPeriod?: number;
+    /** Every other Plumtree option (delayed graft, tree optimisation, ...). */
+    readonly options?: Partial<PlumtreeOptions>;
+  };
+  readonly channels?: readonly NodeChannelOption[];
+  /** Serve the admin HTTP API on this port (0 = any free one); none if unset. */
+  readonly adminPort?: number;
+  /** Default 127.0.0.1: the API can join and leave clusters, so it stays on loopback unless asked. */
+  readonly adminHost?: string;
+  /** Persist membership and the metadata store here; memory only if unset. */
+  readonly dataDir?: string;
+  /** The membership heartbeat backend: off unless an interval is given. */
+  readonly heartbeat?: { readonly intervalMs: number };
+  /** ms between periodic membership gossip. Default 10000. */
+  readonly periodicInterval?: number;
+  /** Failure detection on idle connections. Default: ping after 1 s, down after 3 s. */
+  readonly ping?: { readonly intervalMs?: number; readonly timeoutMs?: number };
+  readonly tls?: ChannelsTlsOptions;
+  /** Run inside the caller's nact system instead of a new one. */
+  readonly system?: SystemRef;
+  readonly logger?: Logger;
+  /** Where this node's metrics go. Default: a registry of its own. */
+  readonly metrics?: MetricsRegistry;
+}
+
+/** An option that cannot work, said before anything starts. */
+export class NodeOptionsError extends Error {
+  override readonly name = 'NodeOptionsError';
+}
+
+/** Checks the options a user is most likely to get wrong. */
+export function checkNodeOptions(o: NodeOptions): void {
+  if (typeof o.name !== 'string' || o.name.length === 0)
+    throw new NodeOptionsError('name must be a non-empty string');
+  const port = o.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new NodeOptionsError(`port must be an integer in 0..65535, got ${o.port}`);
+  if (
+    o.adminPort !== undefined &&
+    (!Number.isInteger(o.adminPort) || o.adminPort < 0 || o.adminPort > 65535)
+  ) {
+    throw new NodeOptionsError(`adminPort must be an integer in 0..65535, got ${o.adminPort}`);
+  }
+  if (o.heartbeat && !(o.heartbeat.intervalMs > 0))
+    throw new NodeOptionsError('heartbeat.intervalMs must be > 0');
+  for (const [k, v] of [
+    ['broadcast.lazyTickPeriod', o.broadcast?.lazyTickPeriod],
+    ['broadcast.exchangeTickPeriod', o.broadcast?.exchangeTickPeriod],
+  ] as const) {
+    if (v !== undefined && !(v > 0)) throw new NodeOptionsError(`${k} must be > 0 ms`);
+  }
+}
