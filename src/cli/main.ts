@@ -4,13 +4,21 @@
  * error.
  */
 import type { CliIo, Command } from './command.js';
+import { demoCommand } from './commands/demo.js';
 import { kvCommand } from './commands/kv.js';
 import { membersCommand } from './commands/members.js';
+import { nodeCommand } from './commands/node.js';
 import { treeCommand } from './commands/tree.js';
 import { EXIT_OK, EXIT_RUNTIME, EXIT_USAGE, UsageError } from './usage-error.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: Command[] = [kvCommand, treeCommand, membersCommand];
+export const commands: Command[] = [
+  nodeCommand,
+  demoCommand,
+  kvCommand,
+  treeCommand,
+  membersCommand,
+];
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
