@@ -17,6 +17,14 @@ describe('hyparview overlay', () => {
     );
   });
 
+  it('regression: 11 nodes joining n0 with seed -380912244 stay connected', () => {
+    // Found by the property above: forward-join walks died at the contact (which
+    // already holds the joiner), so joiners got few links, a full contact's drops cut
+    // a bridge, and a 5-node group split off with every node at or above the minimum.
+    const net = joinAll(-380912244, 11);
+    expect(overlayViolations(net)).toEqual([]);
+  });
+
   it('stays sound through rounds of shuffles and promotions', () => {
     fc.assert(
       fc.property(fc.integer({ min: 10, max: 200 }), fc.integer(), (count, seed) => {

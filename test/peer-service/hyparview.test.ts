@@ -110,9 +110,20 @@ describe('hyparview: forwardJoin', () => {
     }
   });
 
-  it('stops a walk whose joiner is already active', () => {
+  it('passes on a walk whose joiner is already active here, rather than ending it early', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const state = node(['a', 'b', 'k']);
+      const out = sends(
+        receive(state, 'a', { type: 'forwardJoin', peer: p('k'), ttl: 3 }, seededRng(seed)),
+      );
+      expect(out).toEqual([{ to: 'b', msg: { type: 'forwardJoin', peer: p('k'), ttl: 2 } }]);
+    }
+  });
+
+  it('ends a walk at a node already linked to the joiner without asking it again', () => {
     const state = node(['a', 'b', 'k']);
-    expect(receive(state, 'a', { type: 'forwardJoin', peer: p('k'), ttl: 3 })).toEqual([]);
+    expect(receive(state, 'a', { type: 'forwardJoin', peer: p('k'), ttl: 0 })).toEqual([]);
+    expect(state.pending.size).toBe(0);
   });
 });
 
@@ -164,6 +175,23 @@ describe('hyparview: neighbor', () => {
     expect(state.passive.has('n')).toBe(true);
     expect(state.rejected.has('n')).toBe(true);
     expect(out).toEqual([{ to: 'm', msg: { type: 'neighbor', peer: me, priority: 'low' } }]);
+  });
+
+  it('below the minimum, when every known peer has refused, insists with high priority', () => {
+    const state = node(['a'], ['n', 'm']);
+    state.pending.set('n', 0);
+    state.rejected.add('m');
+    const out = sends(receive(state, 'n', { type: 'neighborRejected', peer: p('n') }));
+    expect(out).toHaveLength(1);
+    expect(['n', 'm']).toContain(out[0]?.to);
+    expect(out[0]?.msg).toEqual({ type: 'neighbor', peer: me, priority: 'high' });
+  });
+
+  it('at the minimum, does not insist on peers that refused', () => {
+    const state = node(['a', 'b'], ['n']);
+    state.pending.set('n', 0);
+    expect(sends(receive(state, 'n', { type: 'neighborRejected', peer: p('n') }))).toEqual([]);
+    expect(state.pending.size).toBe(0);
   });
 });
 

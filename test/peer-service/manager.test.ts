@@ -52,7 +52,9 @@ async function converged(nodes: PeerService[], expected: string[], ms = 8000) {
     const views = await Promise.all(nodes.map((n) => n.members()));
     if (views.every((v) => JSON.stringify(v) === JSON.stringify(expected))) return;
     if (Date.now() > deadline) {
-      throw new Error(`views did not converge to ${expected.join(',')}: ${views.map((v, i) => `${nodes[i]?.name}=[${v.join(',')}]`).join(' ')}`);
+      throw new Error(
+        `views did not converge to ${expected.join(',')}: ${views.map((v, i) => `${nodes[i]?.name}=[${v.join(',')}]`).join(' ')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 10));
   }

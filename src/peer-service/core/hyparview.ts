@@ -178,6 +178,9 @@ class Step<P extends PeerRef> {
   private onForwardJoin(from: string, peer: P, ttl: number): void {
     const st = this.st;
     if (peer.name === st.self.name) return;
+    // A walk passing a node already linked to the joiner goes on: most walks cross
+    // the contact, and ending them there left joiners with the contact as their
+    // only link, so the contact's drops later cut whole groups off the overlay.
     if (ttl > 0 && st.active.size > 1) {
       if (ttl === this.o.prwl) this.addPassive(peer, undefined);
       const next = this.randomActive([from, peer.name]);
