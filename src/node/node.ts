@@ -295,6 +295,8 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     transportChild: channelsSpec,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.periodicInterval ? { periodicInterval: options.periodicInterval } : {}),
+    ...(options.overlay ? { overlay: options.overlay } : {}),
+    ...(options.hyparview ? { hyparview: options.hyparview } : {}),
     logger,
     metrics: registry,
   });

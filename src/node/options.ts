@@ -4,6 +4,7 @@ import type { BroadcastHandler } from '../broadcast/handler.js';
 import type { ChannelsTlsOptions } from '../channels/tls.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
+import type { HyParViewOptions } from '../peer-service/core/index.js';
 
 /** A channel of the node, beyond the `default` and `membership` ones that always exist. */
 export interface NodeChannelOption {
@@ -45,6 +46,13 @@ export interface NodeOptions {
   readonly adminHost?: string;
   /** Persist membership and the metadata store here; memory only if unset. */
   readonly dataDir?: string;
+  /**
+   * Membership: `full` (default) for up to a few hundred nodes, or `hyparview` partial
+   * views for large clusters (the broadcast server then runs on the active view).
+   */
+  readonly overlay?: 'full' | 'hyparview';
+  /** HyParView settings when `overlay` is `hyparview`. */
+  readonly hyparview?: Partial<HyParViewOptions>;
   /** The membership heartbeat backend: off unless an interval is given. */
   readonly heartbeat?: { readonly intervalMs: number };
   /** ms between periodic membership gossip. Default 10000. */

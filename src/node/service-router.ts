@@ -36,7 +36,7 @@ export class ServiceRouter {
 
   constructor(
     private readonly channels: Channels,
-    private readonly node: string,
+    node: string,
   ) {
     const server = broadcastServerName(node);
     this.detach = [

@@ -4,15 +4,26 @@
  * manager with timeouts. The facade subscribes to the transport once and forwards by
  * registered name, so a restarted manager keeps receiving without subscribing again.
  */
-import { type ActorRef, call, cast, isAlive, spawnServer, stopServer, whenStarted } from '../actors/index.js';
+import {
+  type ActorRef,
+  call,
+  cast,
+  isAlive,
+  spawnServer,
+  stopServer,
+  whenStarted,
+} from '../actors/index.js';
 import type { NodeSpec } from '../channels/node-spec.js';
 import { MEMBERSHIP_CHANNEL } from '../channels/node-spec.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { globalMetrics, type MetricsRegistry } from '../metrics/registry.js';
 import { type ChildSpec, spawnSupervisor } from '../supervisor/index.js';
+import { type Rng, systemRng } from '../util/rng.js';
 import { parseHostPort } from './address.js';
+import type { HyParViewOptions } from './core/index.js';
 import { NotReachableError } from './errors.js';
 import { eventsBehaviour, type PeerServiceEvent } from './events.js';
+import { hyparviewManagerBehaviour } from './hyparview-manager.js';
 import { type ManagerArgs, type ManagerCall, managerBehaviour, type Outcome } from './manager.js';
 import { type MembershipListener, type PeerListener, Subscribers } from './subscribers.js';
 import type { HostPort, PeerTransport } from './transport.js';
@@ -26,6 +37,16 @@ export interface PeerServiceOptions {
    * the manager after it. Omit it when the transport is supervised elsewhere.
    */
   readonly transportChild?: ChildSpec;
+  /**
+   * `full` (default): every node knows every other (a membership CRDT). `hyparview`:
+   * small symmetric partial views for large clusters; members are this node and its
+   * active view, and the data dir is not used.
+   */
+  readonly overlay?: 'full' | 'hyparview';
+  /** HyParView's settings (Partisan's defaults). */
+  readonly hyparview?: Partial<HyParViewOptions>;
+  /** Randomness of the HyParView manager. */
+  readonly rng?: Rng;
   /** Save membership here and reload it at start, so a restarted node rejoins with no seed. */
   readonly dataDir?: string;
   /** ms between periodic gossip rounds. Default 10000. */
@@ -120,7 +141,23 @@ export function peerServiceChildSpec(options: PeerServiceOptions): {
     },
     {
       id: 'manager',
-      start: (p) => spawnServer(p, managerBehaviour, managerArgs, { name: managerName }),
+      start: (p) =>
+        options.overlay === 'hyparview'
+          ? spawnServer(
+              p,
+              hyparviewManagerBehaviour,
+              {
+                transport,
+                eventsName,
+                options: options.hyparview ?? {},
+                joinTimeoutMs: managerArgs.joinTimeoutMs,
+                logger,
+                dropped: managerArgs.dropped,
+                rng: options.rng ?? systemRng,
+              },
+              { name: managerName },
+            )
+          : spawnServer(p, managerBehaviour, managerArgs, { name: managerName }),
     },
   ];
 
