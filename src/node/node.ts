@@ -108,6 +108,11 @@ export class PlumtreeNode {
     return this.parts.peerService.join(peer);
   }
 
+  /** Joins, then resolves once this node is connected to every member. */
+  syncJoin(peer: string, timeoutMs?: number): Promise<void> {
+    return this.parts.peerService.syncJoin(peer, timeoutMs);
+  }
+
   /** Leaves the cluster (no name), or removes another member. */
   leave(member?: string): Promise<void> {
     return this.parts.peerService.leave(member);

@@ -18,6 +18,21 @@ describe('cluster membership over real channels', () => {
     await membersAre([a, b], ['a', 'b']);
   });
 
+  it('syncJoin resolves once the joiner is connected to every member', async () => {
+    const a = await nodes.start('a');
+    const b = await nodes.start('b', { join: [seedOf(a)] });
+    const c = await nodes.start('c', { join: [seedOf(a)] });
+    await membersAre([a, b, c], ['a', 'b', 'c']);
+    const d = await nodes.start('d');
+    const up = new Set<string>();
+    d.on('up', (p: string) => up.add(p));
+    await d.syncJoin(seedOf(a));
+    expect(d.members()).toEqual(['a', 'b', 'c', 'd']);
+    expect(d.spec.name).toBe('d');
+    // Up events reach listeners through the events actor, a moment after the channels.
+    await until('up events for every member', () => up.size === 3);
+  });
+
   it('joining an address where nothing listens rejects with NotReachableError', async () => {
     const a = await nodes.start('a');
     await expect(a.join('127.0.0.1:1')).rejects.toBeInstanceOf(NotReachableError);
