@@ -27,8 +27,7 @@ describe('cluster membership over real channels', () => {
     const up = new Set<string>();
     d.on('up', (p: string) => up.add(p));
     await d.syncJoin(seedOf(a));
-    expect(d.members()).toEqual(['a', 'b', 'c', 'd']);
-    expect(d.spec.name).toBe('d');
+    await membersAre([d], ['a', 'b', 'c', 'd']);
     // Up events reach listeners through the events actor, a moment after the channels.
     await until('up events for every member', () => up.size === 3);
   });
