@@ -2,6 +2,7 @@
  * `npm run bench -- <name> [--json]`: runs one benchmark and prints what it measured.
  */
 import { benchActors } from './actors.js';
+import { benchChannels } from './channels.js';
 import { benchMetadata } from './metadata.js';
 
 type Bench = () => Promise<Record<string, unknown>>;
@@ -15,6 +16,18 @@ const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown
         `call:  ${r.callPerSec} calls/s (raw nact query ${r.rawQueryPerSec} q/s)      ratio raw/ours ${r.callRatio}`,
         `(median of ${r.trials} alternating trials; ${r.casts} casts, ${r.calls} sequential calls per trial)`,
       ].join('\n'),
+  },
+  channels: {
+    run: benchChannels,
+    describe: (r) => {
+      const s = r.small as Record<string, unknown>;
+      const l = r.large as Record<string, unknown>;
+      return [
+        `100 B:  ${s.perSec} msg/s (raw ws + msgpackr ${s.rawPerSec} msg/s) ratio ours/raw ${s.ratio}, ${s.bytesPerMsg} wire B/msg`,
+        `10 KiB: ${l.perSec} msg/s (raw ws + msgpackr ${l.rawPerSec} msg/s) ratio ours/raw ${l.ratio}, ${l.bytesPerMsg} wire B/msg`,
+        '(two nodes in two processes; alternating trials, medians)',
+      ].join('\n');
+    },
   },
   metadata: {
     run: benchMetadata,

@@ -17,6 +17,8 @@ export interface CountersSnapshot {
   readonly channels: Readonly<Record<string, ChannelTotals>>;
   /** Connections this node closed, by WebSocket close code. */
   readonly closes: Readonly<Record<number, number>>;
+  /** Connections the peer closed (or announced closing), by WebSocket close code. */
+  readonly peerCloses: Readonly<Record<number, number>>;
 }
 
 type MutableTotals = { -readonly [K in keyof ChannelTotals]: ChannelTotals[K] };
@@ -25,6 +27,7 @@ type MutableTotals = { -readonly [K in keyof ChannelTotals]: ChannelTotals[K] };
 export class ChannelCounters {
   private readonly channels = new Map<string, MutableTotals>();
   private readonly closes = new Map<number, number>();
+  private readonly peerCloses = new Map<number, number>();
 
   /** Counts one frame of `bytes` sent on `channel`. */
   recordSent(channel: string, bytes: number): void {
@@ -49,15 +52,18 @@ export class ChannelCounters {
     this.closes.set(code, (this.closes.get(code) ?? 0) + 1);
   }
 
+  /** Counts a connection the peer closed with `code`. */
+  recordPeerClose(code: number): void {
+    this.peerCloses.set(code, (this.peerCloses.get(code) ?? 0) + 1);
+  }
+
   /** A copy of every counter, channels sorted by name. */
   snapshot(): CountersSnapshot {
     const channels: Record<string, ChannelTotals> = {};
     for (const name of [...this.channels.keys()].sort()) {
       channels[name] = { ...(this.channels.get(name) as MutableTotals) };
     }
-    const closes: Record<number, number> = {};
-    for (const [code, count] of [...this.closes].sort((a, b) => a[0] - b[0])) closes[code] = count;
-    return { channels, closes };
+    return { channels, closes: byCode(this.closes), peerCloses: byCode(this.peerCloses) };
   }
 
   private totals(channel: string): MutableTotals {
@@ -68,4 +74,10 @@ export class ChannelCounters {
     }
     return totals;
   }
+}
+
+function byCode(counts: ReadonlyMap<number, number>): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const [code, count] of [...counts].sort((a, b) => a[0] - b[0])) out[code] = count;
+  return out;
 }

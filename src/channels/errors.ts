@@ -108,3 +108,47 @@ export class RemoteExitError extends Error {
     super(`${target} on ${peer} exited before replying: ${reason}`);
   }
 }
+
+/** The operation names a peer this node has no channel to (never connected, or disconnected). */
+export class UnknownPeerError extends Error {
+  override readonly name = 'UnknownPeerError';
+  constructor(readonly peer: string) {
+    super(`no channel to peer ${peer}: connect to it first`);
+  }
+}
+
+/**
+ * A peer could not be reached: no socket could be opened to any of its addresses, or
+ * the connection did not come up within the time allowed.
+ */
+export class NotReachableError extends Error {
+  override readonly name = 'NotReachableError';
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+  ) {
+    super(`cannot reach ${target}: ${reason}`);
+  }
+}
+
+/**
+ * A node was configured without a cluster secret and without the explicit insecure
+ * opt-in. Running without authentication must be a visible choice, never a default.
+ */
+export class MissingSecretError extends Error {
+  override readonly name = 'MissingSecretError';
+  constructor() {
+    super(
+      'no cluster secret given: pass `secret`, or `insecure: true` to run a cluster ' +
+        'without authentication on purpose',
+    );
+  }
+}
+
+/** The channel layer of this node has been stopped. */
+export class ChannelsStoppedError extends Error {
+  override readonly name = 'ChannelsStoppedError';
+  constructor(readonly node: string) {
+    super(`the channels of node ${node} are stopped`);
+  }
+}

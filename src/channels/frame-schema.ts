@@ -145,13 +145,8 @@ function validateBody(
     case 'data': {
       const b = fields(raw, ['msg'], ['partitionKey', 'monotonicKey'], kind);
       if (typeof b === 'string') return b;
-      const msgIssue = messageProblem('data.msg', b.msg, maxDepth);
-      if (msgIssue !== undefined) return msgIssue;
-      for (const key of ['partitionKey', 'monotonicKey'] as const) {
-        if (b[key] !== undefined && !isMessageKey(b[key])) {
-          return `data.${key} must be a finite number or a string of at most ${MAX_KEY_LENGTH} characters`;
-        }
-      }
+      const issue = dataBodyProblem(b.msg, b.partitionKey, b.monotonicKey, maxDepth);
+      if (issue !== undefined) return issue;
       return ok(
         frame(ch, 'data', {
           msg: b.msg,
@@ -235,6 +230,28 @@ function validateBody(
       return `unknown frame kind ${describeValue(unreachable)}`;
     }
   }
+}
+
+/**
+ * What is wrong with the fields of a data body, or `undefined`: the message must be
+ * plain data within `maxDepth`, and each key a finite number or a short string. Shared
+ * by the schema and by the sender's fast path, so both apply the same rule.
+ */
+export function dataBodyProblem(
+  msg: unknown,
+  partitionKey: unknown,
+  monotonicKey: unknown,
+  maxDepth: number,
+): FrameError | string | undefined {
+  const msgIssue = messageProblem('data.msg', msg, maxDepth);
+  if (msgIssue !== undefined) return msgIssue;
+  if (partitionKey !== undefined && !isMessageKey(partitionKey)) return keyProblem('partitionKey');
+  if (monotonicKey !== undefined && !isMessageKey(monotonicKey)) return keyProblem('monotonicKey');
+  return undefined;
+}
+
+function keyProblem(key: string): string {
+  return `data.${key} must be a finite number or a string of at most ${MAX_KEY_LENGTH} characters`;
 }
 
 function ok(f: Envelope): FrameResult {

@@ -53,8 +53,12 @@ interface CommonConfig {
 /** The side that opened the connection. */
 export interface DialerConfig extends CommonConfig {
   readonly role: 'dialer';
-  /** The node this connection is meant to reach; anyone else is refused (4002). */
-  readonly expectedPeer: string;
+  /**
+   * The node this connection is meant to reach; anyone else is refused (4002). Leave it
+   * out to reach whichever node listens at the address (a seed address whose name is not
+   * known yet): the proofs still cover both names, so this weakens nothing.
+   */
+  readonly expectedPeer?: string;
   readonly channel: string;
   readonly lane: number;
 }
@@ -220,7 +224,7 @@ function onHello(config: HandshakeConfig, received: HelloFrame): HandshakeStep {
   const send: Envelope[] = [];
   switch (config.role) {
     case 'dialer':
-      if (peerName !== config.expectedPeer) {
+      if (config.expectedPeer !== undefined && peerName !== config.expectedPeer) {
         return fail(CloseCode.WrongName, `dialled ${config.expectedPeer} but ${peerName} answered`);
       }
       if (received.ch !== config.channel || theirs.lane !== config.lane) {
@@ -238,10 +242,8 @@ function onHello(config: HandshakeConfig, received: HelloFrame): HandshakeStep {
       acceptorNonce = theirs.nonce;
       break;
     case 'acceptor':
-      if (theirs.expect === undefined) {
-        return fail(CloseCode.HandshakeProtocol, 'the dialler did not say which node it expects');
-      }
-      if (theirs.expect !== config.local.name) {
+      // a dialler without `expect` is reaching a seed address whose name it does not know
+      if (theirs.expect !== undefined && theirs.expect !== config.local.name) {
         return fail(
           CloseCode.WrongName,
           `the dialler expected ${theirs.expect} but this node is ${config.local.name}`,
@@ -291,7 +293,9 @@ function hello(config: HandshakeConfig, channel: string, lane: number): Envelope
     nonce: config.nonce,
     auth: authMode(config),
     lane,
-    ...(config.role === 'dialer' ? { expect: config.expectedPeer } : {}),
+    ...(config.role === 'dialer' && config.expectedPeer !== undefined
+      ? { expect: config.expectedPeer }
+      : {}),
   });
 }
 

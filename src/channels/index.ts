@@ -1,7 +1,8 @@
 /**
- * The channel layer's pure parts: node specs, the frame codec, the handshake, the
- * connection tie-break, reconnect backoff, failure detection, the outgoing queue and
- * counters. The listener and channel actors build on these.
+ * The channel layer: `startChannels` runs a node's listener and one channel actor per
+ * peer under a supervisor, with sends, remote cast/call and peer events on top. Below
+ * it, the pure parts: node specs, the frame codec, the handshake, the connection
+ * tie-break, reconnect backoff, failure detection, the outgoing queue and counters.
  */
 export { Backoff, type BackoffOptions, backoffCeiling, backoffDelay } from './backoff.js';
 export {
@@ -10,6 +11,16 @@ export {
   type CountersSnapshot,
 } from './channel-counters.js';
 export { type ChannelTable, negotiateChannels, resolveChannel } from './channel-table.js';
+export {
+  Channels,
+  type ChannelsOptions,
+  type ConnectTarget,
+  channelsChildSpec,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HIGH_WATER_BYTES,
+  DEFAULT_REMOTE_CALL_TIMEOUT_MS,
+  startChannels,
+} from './channels.js';
 export {
   CloseCode,
   describeCloseCode,
@@ -31,15 +42,19 @@ export {
   type RemoteCallErrorKind,
 } from './envelope.js';
 export {
+  ChannelsStoppedError,
   FrameError,
   HandshakeError,
   InvalidNodeSpecError,
+  MissingSecretError,
   type NodeSpecIssue,
+  NotReachableError,
   PeerDownError,
   QueueFullError,
   RemoteCallTimeoutError,
   RemoteExitError,
   RemoteNoProcError,
+  UnknownPeerError,
 } from './errors.js';
 export { type FrameResult, validateEnvelope } from './frame-schema.js';
 export {
@@ -57,6 +72,7 @@ export {
   stepHandshake,
 } from './handshake.js';
 export type { HandshakeRole } from './handshake-proof.js';
+export type { DataHandler, PeerEvent, PeerEventHandler } from './hub.js';
 export {
   DEFAULT_PING_INTERVAL_MS,
   DEFAULT_PING_TIMEOUT_MS,
@@ -68,6 +84,8 @@ export {
   livenessTick,
   startLiveness,
 } from './liveness.js';
+export { ChannelMetricNames } from './metrics.js';
+export { scopedName } from './names.js';
 export {
   type ChannelInput,
   type ChannelSpec,
@@ -91,9 +109,12 @@ export {
   type QueueStats,
 } from './outgoing-queue.js';
 export { laneForKey, stableHash } from './partition.js';
+export type { ConnectionInfo, SendOptions } from './peer-link.js';
+export type { RemoteTarget } from './remote.js';
 export {
   type ConnectionDirection,
   preferredDialer,
   resolveDuplicate,
   type TieBreakDecision,
 } from './tie-break.js';
+export type { ChannelsTlsOptions } from './tls.js';

@@ -74,3 +74,13 @@ export function describeValue(value: unknown): string {
 export function compareCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The registered name of a node's instance of a service: `${service}@${node}`. Several
+ * nodes may share one process (and its process-wide registry), so every node's actors
+ * register under names scoped by the node; a remote `{ name, node }` is delivered on
+ * `node` to the local process registered as `scopedName(name, node)`.
+ */
+export function scopedName(service: string, node: string): string {
+  return `${service}@${node}`;
+}

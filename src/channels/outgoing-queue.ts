@@ -203,6 +203,24 @@ export class OutgoingQueue {
     return { channel, lane: node.lane, replaced: older !== undefined };
   }
 
+  /**
+   * The lane a frame takes, without queueing it: its channel after fallback, and the
+   * lane of its key, or else the next round-robin turn (which this call uses up). For
+   * a sender that writes a frame straight to its socket while nothing is queued, so
+   * that lanes are chosen exactly as `push` would.
+   */
+  route(request: Omit<EnqueueRequest, 'bytes'>): LaneRef {
+    const channel = resolveChannel(this.table, request.channel);
+    const spec = this.table[channel];
+    if (spec === undefined) throw new Error(`channel table lost channel ${channel}`);
+    const key = request.partitionKey ?? (spec.monotonic ? request.monotonicKey : undefined);
+    const lane =
+      key === undefined
+        ? this.nextTurn(channel, spec.parallelism)
+        : laneForKey(key, spec.parallelism);
+    return { channel, lane };
+  }
+
   /** The next frame of a lane, left in place. */
   peek(channel: string, lane: number): QueuedFrame | undefined {
     const head = this.lane(channel, lane)?.head;
@@ -330,9 +348,7 @@ export class OutgoingQueue {
     if (routingKey !== undefined) {
       node.lane = laneForKey(routingKey, parallelism);
     } else {
-      const turn = this.roundRobin.get(node.channel) ?? 0;
-      node.lane = turn % parallelism;
-      this.roundRobin.set(node.channel, (turn + 1) % parallelism);
+      node.lane = this.nextTurn(node.channel, parallelism);
     }
     const queue = this.lane(node.channel, node.lane);
     if (queue === undefined) throw new Error(`no lane ${node.lane} on channel ${node.channel}`);
@@ -347,6 +363,12 @@ export class OutgoingQueue {
       }
       index.set(node.monotonicKey, node);
     }
+  }
+
+  private nextTurn(channel: string, parallelism: number): number {
+    const turn = this.roundRobin.get(channel) ?? 0;
+    this.roundRobin.set(channel, (turn + 1) % parallelism);
+    return turn % parallelism;
   }
 
   private unlink(node: Node): void {

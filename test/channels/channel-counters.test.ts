@@ -22,6 +22,16 @@ describe('ChannelCounters', () => {
     expect(counters.snapshot().closes).toEqual({ 1007: 1, 4001: 2 });
   });
 
+  it('counts closes by the peer apart from closes by this node', () => {
+    const counters = new ChannelCounters();
+    counters.recordPeerClose(4000);
+    counters.recordClose(1000);
+    counters.recordPeerClose(4000);
+    const snap = counters.snapshot();
+    expect(snap.peerCloses).toEqual({ 4000: 2 });
+    expect(snap.closes).toEqual({ 1000: 1 });
+  });
+
   it('hands out a snapshot that later counts do not change', () => {
     const counters = new ChannelCounters();
     counters.recordSent('default', 1);

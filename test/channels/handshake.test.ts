@@ -347,7 +347,7 @@ describe('handshake protocol rules', () => {
     expect(failure(step.outcome).code).toBe(CloseCode.HandshakeProtocol);
   });
 
-  it('fails with 4005 when a dialler’s hello does not say whom it expects', () => {
+  it('accepts a dialler that does not say whom it expects (a seed address)', () => {
     const hello = startHandshake(dialer()).send[0];
     if (hello?.k !== 'hello') throw new Error('no hello');
     const { expect: _dropped, ...body } = hello.b;
@@ -355,7 +355,19 @@ describe('handshake protocol rules', () => {
       type: 'frame',
       frame: frame(hello.ch, 'hello', body),
     });
-    expect(failure(step.outcome).code).toBe(CloseCode.HandshakeProtocol);
+    expect(step.outcome).toBeUndefined();
+    expect(step.send.map((f) => f.k)).toEqual(['hello', 'proof']);
+  });
+
+  it('lets a dialler without an expected name reach whichever node answers', () => {
+    const { expectedPeer: _unknown, ...rest } = dialer();
+    const result = run(rest, acceptor());
+    expect(result.dialer?.type).toBe('established');
+    expect(result.acceptor?.type).toBe('established');
+    if (result.dialer?.type !== 'established') throw new Error('not established');
+    expect(result.dialer.peer.name).toBe('b');
+    const hello = startHandshake(rest).send[0];
+    expect(hello?.k === 'hello' && Object.hasOwn(hello.b, 'expect')).toBe(false);
   });
 
   it('fails with 4005 when the answer is for another channel or lane', () => {

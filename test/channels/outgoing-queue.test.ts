@@ -440,3 +440,36 @@ describe('OutgoingQueue take, clear and reconfigure', () => {
     expect(queue.bytes).toBe(0);
   });
 });
+
+describe('OutgoingQueue.route', () => {
+  it('chooses the lane push would choose, for keyed frames and on fallback', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('gossip', 'state', 'nope'),
+        fc.oneof(fc.integer(), fc.string({ maxLength: 20 })),
+        (channel, key) => {
+          const queue = new OutgoingQueue({ channels: table });
+          const routed = queue.route({ channel, partitionKey: key });
+          const pushed = queue.push({ channel, partitionKey: key, bytes: bytes('x') });
+          expect(routed).toEqual({ channel: pushed.channel, lane: pushed.lane });
+        },
+      ),
+    );
+  });
+
+  it('routes by the monotonic key only on a monotonic channel', () => {
+    const queue = new OutgoingQueue({ channels: table });
+    expect(queue.route({ channel: 'state', monotonicKey: 3 }).lane).toBe(laneForKey(3, 2));
+    // on gossip the monotonic key is ignored: unkeyed frames take turns
+    const lanes = [0, 1, 2, 3].map(() => queue.route({ channel: 'gossip', monotonicKey: 3 }).lane);
+    expect(lanes).toEqual([0, 1, 2, 3]);
+  });
+
+  it('shares the round-robin turn with push', () => {
+    const queue = new OutgoingQueue({ channels: table });
+    expect(queue.route({ channel: 'gossip' }).lane).toBe(0);
+    expect(queue.push({ channel: 'gossip', bytes: bytes('a') }).lane).toBe(1);
+    expect(queue.route({ channel: 'gossip' }).lane).toBe(2);
+    expect(queue.length).toBe(1);
+  });
+});

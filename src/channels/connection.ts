@@ -1,0 +1,520 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type WebSocket from 'ws';
+import type { Logger } from '../log/logger.js';
+import type { ChannelCounters } from './channel-counters.js';
+import { CloseCode, describeCloseCode, truncateCloseReason } from './close-codes.js';
+import { decodeFrame, encodeFrame } from './codec.js';
+import { type Envelope, frame } from './envelope.js';
+import { HandshakeError, NotReachableError } from './errors.js';
+import {
+  type HandshakeAuth,
+  type HandshakeState,
+  type HandshakeStep,
+  startHandshake,
+  stepHandshake,
+} from './handshake.js';
+import type { HandshakeRole } from './handshake-proof.js';
+import {
+  type LivenessOptions,
+  type LivenessState,
+  livenessDeadline,
+  livenessReceived,
+  livenessTick,
+  startLiveness,
+} from './liveness.js';
+import { DEFAULT_CHANNEL, type NodeSpec } from './node-spec.js';
+import type { ConnectionDirection } from './tie-break.js';
+
+/**
+ * One WebSocket connection: it drives the handshake state machine, decodes and checks
+ * every received frame, runs failure detection once established, and closes itself
+ * with a close code and reason on any failure. It makes no decision about peers: an
+ * established connection is handed to its peer's channel actor, which attaches a
+ * {@link ConnectionSink} to receive its application frames and its end.
+ */
+
+/** What a finished handshake tells the owner of the connection. */
+export interface Established {
+  readonly peer: NodeSpec;
+  readonly channel: string;
+  readonly lane: number;
+  readonly role: HandshakeRole;
+}
+
+/** How the connection ended. */
+export interface ConnectionEnd {
+  readonly code: number;
+  readonly reason: string;
+  /** True when the peer closed (or the socket dropped); false when this node closed it. */
+  readonly byPeer: boolean;
+}
+
+/** The owner of an established connection. */
+export interface ConnectionSink {
+  /** An application frame (data, cast, call, reply, call_error) and its size on the wire. */
+  frame(conn: Connection, frame: Envelope, bytes: number): void;
+  /** The socket is below its high-water mark again after `wantDrain`. */
+  drained(conn: Connection): void;
+  /** The connection is closed; called once. */
+  closed(conn: Connection, end: ConnectionEnd): void;
+}
+
+/** Settings shared by every connection of a node. */
+export interface ConnectionSettings {
+  readonly local: NodeSpec;
+  readonly cluster: string;
+  readonly auth: HandshakeAuth;
+  readonly handshakeTimeoutMs: number;
+  readonly liveness: LivenessOptions;
+  readonly maxFrameBytes: number;
+  /** Bytes the socket may buffer before senders wait (`bufferedAmount` bound). */
+  readonly highWaterBytes: number;
+  readonly counters: ChannelCounters;
+  readonly logger: Logger;
+}
+
+/** Options of one connection. */
+export type ConnectionOptions =
+  | { readonly role: 'acceptor' }
+  | {
+      readonly role: 'dialer';
+      /** Undefined when dialling a seed address whose node name is unknown. */
+      readonly expectedPeer: string | undefined;
+      readonly channel: string;
+      readonly lane: number;
+      /** For error messages: the address dialled. */
+      readonly target: string;
+    };
+
+const NONCE_BYTES = 32;
+/** Bytes gathered under one cork before they are written anyway. */
+const CORK_FLUSH_BYTES = 64 * 1024;
+/** Largest WebSocket frame header: 2 bytes, 8 of extended length, 4 of mask. */
+const MAX_WS_HEADER_BYTES = 14;
+const OPEN = 1;
+
+/**
+ * ws reports frames it refuses itself (over `maxPayload`, bad framing, invalid UTF-8)
+ * as errors and then closes with the matching code; these are the ones it uses.
+ */
+function wsErrorCloseCode(error: Error): number {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CloseCode.MessageTooBig;
+  if (code === 'WS_ERR_INVALID_UTF8') return CloseCode.InvalidPayload;
+  return 1002;
+}
+
+/** One WebSocket connection to a peer; see the module comment. */
+export class Connection {
+  /** Resolves once the handshake succeeds; rejects with a HandshakeError or NotReachableError. */
+  readonly established: Promise<Established>;
+  /** Resolves once the socket is closed, whoever closed it. */
+  readonly closed: Promise<ConnectionEnd>;
+  readonly direction: ConnectionDirection;
+  /** Set once established. */
+  info: Established | undefined;
+
+  private handshake: HandshakeState | undefined;
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private livenessTimer: ReturnType<typeof setTimeout> | undefined;
+  private liveness: LivenessState | undefined;
+  private lastReceivedAt = 0;
+  private sink: ConnectionSink | undefined;
+  /** Frames received between the handshake and `attach`, delivered in order on attach. */
+  private early: { frame: Envelope; bytes: number }[] = [];
+  private localClose: { code: number; reason: string } | undefined;
+  private peerReason: string | undefined;
+  private opened = false;
+  private drainWanted = false;
+  /** The socket under the WebSocket, corked while a turn of the event loop writes frames. */
+  private socket: Duplex | undefined;
+  private corked = false;
+  private corkedBytes = 0;
+  /** Writes whose completion will call `afterWrite`. */
+  private pendingNotify = 0;
+  private drainPoll: ReturnType<typeof setImmediate> | undefined;
+  private ended: ConnectionEnd | undefined;
+  private handshakeFailed = false;
+  /** The dialler's hello, held until the socket opens. */
+  private pendingHello: readonly Envelope[] = [];
+  private resolveEstablished!: (e: Established) => void;
+  private rejectEstablished!: (e: Error) => void;
+  private resolveClosed!: (e: ConnectionEnd) => void;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly settings: ConnectionSettings,
+    private readonly options: ConnectionOptions,
+    socket?: Duplex,
+  ) {
+    this.socket = socket;
+    // a dialler learns its socket from the upgrade response
+    if (socket === undefined)
+      ws.once('upgrade', (res: IncomingMessage) => {
+        this.socket = res.socket;
+      });
+    this.direction = options.role === 'dialer' ? 'outbound' : 'inbound';
+    this.established = new Promise<Established>((resolve, reject) => {
+      this.resolveEstablished = resolve;
+      this.rejectEstablished = reject;
+    });
+    // the owner may never await it (a refused acceptor), so a rejection must not go unhandled
+    this.established.catch(() => undefined);
+    this.closed = new Promise<ConnectionEnd>((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    // bounds everything up to the end of the handshake, TCP connect and upgrade included
+    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), settings.handshakeTimeoutMs);
+    ws.on('message', (data: Buffer) => this.onMessage(data));
+    ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason.toString('utf8')));
+    ws.on('error', (error: Error) => this.onError(error));
+    this.begin();
+    if (ws.readyState === OPEN) this.onOpen();
+    else ws.once('open', () => this.onOpen());
+  }
+
+  /** The channel this connection serves (once established). */
+  get channel(): string {
+    return this.info?.channel ?? '';
+  }
+
+  /** The lane of its channel this connection serves (once established). */
+  get lane(): number {
+    return this.info?.lane ?? 0;
+  }
+
+  /** True while frames can be written. */
+  get writable(): boolean {
+    return this.ended === undefined && this.localClose === undefined && this.ws.readyState === OPEN;
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Routes application frames and the end of the connection to `sink`. */
+  attach(sink: ConnectionSink): void {
+    this.sink = sink;
+    const early = this.early;
+    this.early = [];
+    for (const f of early) sink.frame(this, f.frame, f.bytes);
+    if (this.ended !== undefined) sink.closed(this, this.ended);
+  }
+
+  /**
+   * Writes an encoded frame of `channel`; the caller checked {@link writable}. With
+   * `notify`, its completion is reported even if the socket stays under its mark.
+   */
+  sendBytes(bytes: Uint8Array, channel: string, notify = false): void {
+    this.settings.counters.recordSent(channel, bytes.byteLength);
+    const socket = this.socket;
+    if (socket !== undefined) {
+      if (!this.corked) {
+        // small frames written in one turn of the event loop leave in one system call
+        this.corked = true;
+        this.corkedBytes = 0;
+        socket.cork();
+        process.nextTick(this.uncork);
+      } else if (this.corkedBytes >= CORK_FLUSH_BYTES) {
+        // enough for one write: send it now, so that the peer starts reading meanwhile
+        this.corkedBytes = 0;
+        socket.uncork();
+        socket.cork();
+      }
+      this.corkedBytes += bytes.byteLength;
+    }
+    // Only a write that may take the socket past its high-water mark needs to report
+    // its completion (callbacks cost): while the socket is above the mark every write
+    // does, so a frame held back always has a completion coming to wake it.
+    if (
+      notify ||
+      this.ws.bufferedAmount + bytes.byteLength + MAX_WS_HEADER_BYTES >=
+        this.settings.highWaterBytes
+    ) {
+      this.pendingNotify++;
+      this.ws.send(bytes, this.afterWrite);
+    } else {
+      this.ws.send(bytes);
+    }
+  }
+
+  /** Asks for one `drained` call once the socket is below its high-water mark again. */
+  wantDrain(): void {
+    this.drainWanted = true;
+    if (this.pendingNotify === 0) this.pollDrain();
+  }
+
+  /**
+   * Closes the connection with `code` and `reason`, counted as a close by this node.
+   * A reason too long for a close frame is sent whole in a `close` frame first.
+   */
+  close(code: number, reason: string): void {
+    if (this.localClose !== undefined || this.ended !== undefined) return;
+    this.localClose = { code, reason };
+    this.settings.counters.recordClose(code);
+    this.stopTimers();
+    this.failHandshake(new HandshakeError(code, reason));
+    const short = truncateCloseReason(reason);
+    if (this.ws.readyState === OPEN) {
+      if (short !== reason) {
+        this.trySend(frame(this.knownChannel(DEFAULT_CHANNEL), 'close', { code, reason }));
+      }
+      this.ws.close(code, short);
+    } else {
+      // still connecting: there is no closing handshake to run
+      this.ws.terminate();
+    }
+  }
+
+  /** Drops the socket without a closing handshake (its peer will see 1006). */
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
+  };
+
+  private readonly afterWrite = (): void => {
+    this.pendingNotify--;
+    this.checkDrain();
+  };
+
+  private checkDrain(): void {
+    if (!this.drainWanted || !this.writable) return;
+    if (this.ws.bufferedAmount < this.settings.highWaterBytes) {
+      this.drainWanted = false;
+      this.sink?.drained(this);
+    } else if (this.pendingNotify === 0) {
+      this.pollDrain();
+    }
+  }
+
+  /** No write is left to report back: look again on the next turn of the event loop. */
+  private pollDrain(): void {
+    if (this.drainPoll !== undefined) return;
+    this.drainPoll = setImmediate(() => {
+      this.drainPoll = undefined;
+      this.checkDrain();
+    });
+  }
+
+  private begin(): void {
+    const { settings, options } = this;
+    const common = {
+      local: settings.local,
+      cluster: settings.cluster,
+      auth: settings.auth,
+      nonce: randomBytes(NONCE_BYTES),
+    };
+    const step =
+      options.role === 'dialer'
+        ? startHandshake({
+            ...common,
+            role: 'dialer',
+            channel: options.channel,
+            lane: options.lane,
+            ...(options.expectedPeer === undefined ? {} : { expectedPeer: options.expectedPeer }),
+          })
+        : startHandshake({ ...common, role: 'acceptor' });
+    this.handshake = step.state;
+    this.pendingHello = step.send;
+  }
+
+  private onOpen(): void {
+    this.opened = true;
+    if (this.localClose !== undefined) return;
+    const hello = this.pendingHello;
+    this.pendingHello = [];
+    for (const f of hello) this.trySend(f);
+  }
+
+  private onHandshakeTimeout(): void {
+    this.handshakeTimer = undefined;
+    if (this.handshake === undefined) return;
+    if (!this.opened && this.options.role === 'dialer') {
+      this.failHandshake(
+        new NotReachableError(this.options.target, 'no connection within the handshake timeout'),
+      );
+      this.close(CloseCode.HandshakeTimeout, 'could not connect in time');
+      return;
+    }
+    this.apply(stepHandshake(this.handshake, { type: 'timeout' }));
+  }
+
+  private onMessage(data: Buffer): void {
+    // a handshake that failed is over: whatever else the peer sends is ignored
+    if (this.info === undefined && this.handshake === undefined) return;
+    const decoded = decodeFrame(data, { maxFrameBytes: this.settings.maxFrameBytes });
+    if (!decoded.ok) {
+      this.close(decoded.error.code, decoded.error.reason);
+      return;
+    }
+    const received = decoded.frame;
+    if (this.handshake !== undefined) {
+      this.settings.counters.recordReceived(this.knownChannel(received.ch), data.byteLength);
+      this.apply(stepHandshake(this.handshake, { type: 'frame', frame: received }));
+      return;
+    }
+    this.lastReceivedAt = performance.now();
+    switch (received.k) {
+      case 'ping':
+        this.settings.counters.recordReceived(this.channel, data.byteLength);
+        this.trySend(frame(this.channel, 'pong', { seq: received.b.seq }));
+        return;
+      case 'pong':
+        this.settings.counters.recordReceived(this.channel, data.byteLength);
+        return;
+      case 'close':
+        this.settings.counters.recordReceived(this.channel, data.byteLength);
+        this.peerReason = received.b.reason;
+        return;
+      case 'hello':
+      case 'proof':
+        this.close(CloseCode.HandshakeProtocol, `unexpected ${received.k} after the handshake`);
+        return;
+      default:
+        // frames still arriving on a connection this node is closing (a duplicate the
+        // tie-break dropped) were sent before the peer saw the close: deliver them
+        if (this.sink !== undefined) this.sink.frame(this, received, data.byteLength);
+        else this.early.push({ frame: received, bytes: data.byteLength });
+    }
+  }
+
+  /**
+   * The counter label for a frame's channel before the peer is authenticated: only the
+   * local spec's channels, so an unknown peer cannot grow the counters table.
+   */
+  private knownChannel(ch: string): string {
+    if (this.info !== undefined) return this.info.channel;
+    return Object.hasOwn(this.settings.local.channels, ch) ? ch : DEFAULT_CHANNEL;
+  }
+
+  private apply(step: HandshakeStep): void {
+    for (const f of step.send) this.trySend(f);
+    this.handshake = step.state;
+    const outcome = step.outcome;
+    if (outcome === undefined) return;
+    this.handshake = undefined;
+    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+    if (outcome.type === 'failed') {
+      this.failHandshake(outcome.error);
+      this.close(outcome.error.code, outcome.error.reason);
+      return;
+    }
+    this.info = {
+      peer: outcome.peer,
+      channel: outcome.channel,
+      lane: outcome.lane,
+      role: outcome.role,
+    };
+    const now = performance.now();
+    this.lastReceivedAt = now;
+    this.liveness = startLiveness(now, this.settings.liveness);
+    this.scheduleLiveness(now);
+    this.resolveEstablished(this.info);
+  }
+
+  private scheduleLiveness(now: number): void {
+    if (this.liveness === undefined) return;
+    const wait = Math.max(1, Math.ceil(livenessDeadline(this.liveness) - now));
+    this.livenessTimer = setTimeout(this.onLivenessTimer, wait);
+  }
+
+  private readonly onLivenessTimer = (): void => {
+    this.livenessTimer = undefined;
+    let state = this.liveness;
+    if (state === undefined || !this.writable) return;
+    if (this.lastReceivedAt > state.lastReceivedAt) {
+      state = livenessReceived(state, this.lastReceivedAt);
+    }
+    const now = performance.now();
+    const { state: next, action } = livenessTick(state, now);
+    this.liveness = next;
+    switch (action.type) {
+      case 'ping':
+        this.trySend(frame(this.channel, 'ping', { seq: action.seq }));
+        break;
+      case 'down':
+        this.close(
+          CloseCode.PingTimeout,
+          `peer silent for ${Math.round(action.silentForMs)} ms (timeout ${next.timeoutMs} ms)`,
+        );
+        return;
+      case 'none':
+        break;
+    }
+    this.scheduleLiveness(now);
+  };
+
+  /** Sends a control frame straight to the socket (they never wait behind the queue). */
+  private trySend(envelope: Envelope): void {
+    if (this.ws.readyState !== OPEN) return;
+    let bytes: Buffer;
+    try {
+      bytes = encodeFrame(envelope, { maxFrameBytes: this.settings.maxFrameBytes });
+    } catch (error) {
+      this.settings.logger.error('cannot encode a control frame', { error, kind: envelope.k });
+      return;
+    }
+    this.sendBytes(bytes, this.knownChannel(envelope.ch));
+  }
+
+  private onError(error: Error): void {
+    if (this.localClose === undefined && this.opened) {
+      // ws closes the socket itself with this code; count it as this node's close
+      const code = wsErrorCloseCode(error);
+      this.localClose = { code, reason: error.message };
+      this.settings.counters.recordClose(code);
+    }
+    this.settings.logger.debug('websocket error', { error });
+    if (!this.opened && this.options.role === 'dialer') {
+      this.failHandshake(new NotReachableError(this.options.target, error.message));
+    } else {
+      this.failHandshake(
+        new HandshakeError(this.localClose?.code ?? CloseCode.InternalError, error.message),
+      );
+    }
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.stopTimers();
+    const end: ConnectionEnd =
+      this.localClose !== undefined
+        ? { code: this.localClose.code, reason: this.localClose.reason, byPeer: false }
+        : { code, reason: this.peerReason ?? reason, byPeer: true };
+    if (end.byPeer) this.settings.counters.recordPeerClose(code);
+    this.ended = end;
+    if (this.options.role === 'dialer' && !this.opened) {
+      this.failHandshake(new NotReachableError(this.options.target, 'connection refused or lost'));
+    } else {
+      this.failHandshake(
+        new HandshakeError(end.code, end.reason || `closed: ${describeCloseCode(end.code)}`),
+      );
+    }
+    this.sink?.closed(this, end);
+    this.resolveClosed(end);
+  }
+
+  /** Rejects `established` if the handshake has not finished; later calls are no-ops. */
+  private failHandshake(error: Error): void {
+    if (this.info !== undefined || this.handshakeFailed) return;
+    this.handshakeFailed = true;
+    this.handshake = undefined;
+    this.rejectEstablished(error);
+  }
+
+  private stopTimers(): void {
+    if (this.drainPoll !== undefined) clearImmediate(this.drainPoll);
+    this.drainPoll = undefined;
+    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    if (this.livenessTimer !== undefined) clearTimeout(this.livenessTimer);
+    this.handshakeTimer = undefined;
+    this.livenessTimer = undefined;
+  }
+}
