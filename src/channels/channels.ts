@@ -28,6 +28,7 @@ import {
   HandshakeError,
   MissingSecretError,
   NotReachableError,
+  PeerBlockedError,
   RemoteCallTimeoutError,
   RemoteExitError,
   RemoteNoProcError,
@@ -154,6 +155,8 @@ export class Channels {
     if (expected === this.hub.name) {
       throw new NotReachableError(expected, 'a node does not connect to itself');
     }
+    if (expected !== undefined && this.hub.blocked.has(expected))
+      throw new PeerBlockedError(expected);
     if (expected !== undefined && this.hub.isUp(expected)) {
       return this.hub.links.get(expected)?.spec as NodeSpec;
     }
@@ -167,10 +170,15 @@ export class Channels {
       this.probes.add(conn);
       try {
         const info = await conn.established;
+        if (this.hub.blocked.has(info.peer.name)) {
+          conn.close(CloseCode.Blocked, 'this node blocks you');
+          throw new PeerBlockedError(info.peer.name);
+        }
         this.hub.adopt(conn);
         return await this.hub.whenUp(info.peer.name, limit);
       } catch (error) {
         lastError = error as Error;
+        if (error instanceof PeerBlockedError) throw error;
         if (error instanceof HandshakeError) {
           if (error.code === CloseCode.DuplicateConnection && expected !== undefined) {
             return this.hub.whenUp(expected, limit);
@@ -243,6 +251,7 @@ export class Channels {
     options: { readonly channel?: string } = {},
   ): Promise<R> {
     if (target.node === this.hub.name) return callLocal<R>(target, msg, timeoutMs);
+    if (this.hub.blocked.has(target.node)) return Promise.reject(new PeerBlockedError(target.node));
     return this.hub.remote.call<R>(target, msg, timeoutMs, options.channel ?? DEFAULT_CHANNEL);
   }
 
@@ -259,6 +268,29 @@ export class Channels {
     } catch (error) {
       if (!(error instanceof NoProcError || error instanceof CallExitError)) throw error;
     }
+  }
+
+  /**
+   * Blocks `peer`, as an operator's quarantine (or a test's network partition): its
+   * connections close (4007), it is not dialled, its dials are refused, and sends and
+   * calls to it fail with `PeerBlockedError`, until {@link unblock}.
+   */
+  async block(peer: string): Promise<void> {
+    this.checkRunning();
+    this.hub.blocked.add(peer);
+    await this.disconnect(peer);
+  }
+
+  /** Lifts a block; the peer is dialled again if this node knows where it listens. */
+  unblock(peer: string): void {
+    if (!this.hub.blocked.delete(peer)) return;
+    const spec = this.hub.knownSpecs.get(peer);
+    if (spec && !this.hub.stopped) this.connect(spec).catch(() => undefined);
+  }
+
+  /** Peers blocked on this node. */
+  blockedPeers(): string[] {
+    return [...this.hub.blocked].sort();
   }
 
   /** Peers with at least one live connection, sorted by name. */
@@ -305,6 +337,7 @@ export class Channels {
 
   private link(peer: string) {
     this.checkRunning();
+    if (this.hub.blocked.has(peer)) throw new PeerBlockedError(peer);
     const link = this.hub.links.get(peer);
     if (link === undefined) throw new UnknownPeerError(peer);
     return link;

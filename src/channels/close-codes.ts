@@ -30,6 +30,8 @@ export const CloseCode = {
   HandshakeProtocol: 4005,
   /** The peer answered no ping within the failure-detection timeout. */
   PingTimeout: 4006,
+  /** This node blocks the peer (an operator's quarantine, or a test's partition). */
+  Blocked: 4007,
 } as const;
 
 /** One of the codes in {@link CloseCode}. */
@@ -41,7 +43,8 @@ export type HandshakeCloseCode =
   | typeof CloseCode.WrongName
   | typeof CloseCode.Mismatch
   | typeof CloseCode.HandshakeTimeout
-  | typeof CloseCode.HandshakeProtocol;
+  | typeof CloseCode.HandshakeProtocol
+  | typeof CloseCode.Blocked;
 
 /** The close codes a rejected frame may carry. */
 export type FrameCloseCode =
@@ -63,6 +66,7 @@ const meanings: Readonly<Record<CloseCode, string>> = {
   4004: 'handshake timeout',
   4005: 'handshake protocol violation',
   4006: 'ping timeout',
+  4007: 'blocked by this node',
 };
 
 /** A short human label for a close code, including codes this layer does not define. */

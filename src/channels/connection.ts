@@ -73,6 +73,8 @@ export interface ConnectionSettings {
   readonly highWaterBytes: number;
   readonly counters: ChannelCounters;
   readonly logger: Logger;
+  /** Peers this node blocks: an acceptor refuses their hello before answering it. */
+  readonly isBlocked?: (peer: string) => boolean;
 }
 
 /** Options of one connection. */
@@ -357,6 +359,15 @@ export class Connection {
     const received = decoded.frame;
     if (this.handshake !== undefined) {
       this.settings.counters.recordReceived(this.knownChannel(received.ch), data.byteLength);
+      // Refused before this side says anything, so the dialler's handshake fails too.
+      if (received.k === 'hello' && this.settings.isBlocked?.(received.b.spec.name)) {
+        this.handshake = undefined;
+        if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+        this.handshakeTimer = undefined;
+        this.failHandshake(new HandshakeError(CloseCode.Blocked, 'this node blocks you'));
+        this.close(CloseCode.Blocked, 'this node blocks you');
+        return;
+      }
       this.apply(stepHandshake(this.handshake, { type: 'frame', frame: received }));
       return;
     }

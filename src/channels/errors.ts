@@ -67,6 +67,14 @@ export class QueueFullError extends Error {
 }
 
 /** The peer is not connected and the operation needs it now (a remote call, for example). */
+/** The peer is blocked on this node: nothing is sent to it or accepted from it. */
+export class PeerBlockedError extends Error {
+  override readonly name = 'PeerBlockedError';
+  constructor(readonly peer: string) {
+    super(`peer ${peer} is blocked on this node`);
+  }
+}
+
 export class PeerDownError extends Error {
   override readonly name = 'PeerDownError';
   constructor(readonly peer: string) {

@@ -61,6 +61,8 @@ export class ChannelHub {
   readonly remote: RemoteCalls;
   /** The links by peer name, registered by each channel actor while it runs. */
   readonly links = new Map<string, PeerLink>();
+  /** Peers this node refuses: no dial, no adoption, no sends (see `Channels.block`). */
+  readonly blocked = new Set<string>();
   /** Last spec each peer presented, kept for a channel actor restarted after a crash. */
   readonly knownSpecs = new Map<string, NodeSpec>();
   /** Ports bound by the first start of the listener, reused when it restarts. */
@@ -118,6 +120,7 @@ export class ChannelHub {
       highWaterBytes: this.config.highWaterBytes,
       counters: this.counters,
       logger: this.config.logger,
+      isBlocked: (peer) => this.blocked.has(peer),
     };
   }
 
@@ -180,6 +183,10 @@ export class ChannelHub {
       return;
     }
     const peer = info.peer.name;
+    if (this.blocked.has(peer)) {
+      conn.close(CloseCode.Blocked, 'this node blocks you');
+      return;
+    }
     this.knownSpecs.set(peer, info.peer);
     const link = this.links.get(peer);
     if (link !== undefined) {

@@ -49,6 +49,7 @@ export {
   MissingSecretError,
   type NodeSpecIssue,
   NotReachableError,
+  PeerBlockedError,
   PeerDownError,
   QueueFullError,
   RemoteCallTimeoutError,

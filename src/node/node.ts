@@ -31,7 +31,7 @@ import {
   type PeersReply,
   spawnBroadcastServer,
 } from '../broadcast/server.js';
-import { channelsChildSpec } from '../channels/channels.js';
+import { type Channels, channelsChildSpec } from '../channels/channels.js';
 import { DEFAULT_CHANNEL, type NodeSpec } from '../channels/node-spec.js';
 import { createHeartbeatHandler, heartbeatBackendBehaviour } from '../handlers/heartbeat/index.js';
 import { createMetadataHandler } from '../handlers/metadata/handler.js';
@@ -65,6 +65,7 @@ export class PlumtreeNode {
       readonly root: ActorRef;
       readonly peerService: PeerService;
       readonly router: ServiceRouter;
+      readonly channels: Channels;
       readonly store: MetadataStore;
       readonly handlers: readonly BroadcastHandler[];
       readonly registry: MetricsRegistry;
@@ -92,6 +93,11 @@ export class PlumtreeNode {
   /** This node's spec as peers see it. */
   get spec(): NodeSpec {
     return this.parts.peerService.nodeSpec();
+  }
+
+  /** The node's channels: connections, queues, and `block` / `unblock` of a peer. */
+  get channels(): Channels {
+    return this.parts.channels;
   }
 
   /** The replicated metadata store (the built-in `metadata` handler). */
@@ -427,6 +433,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     root,
     peerService,
     router,
+    channels,
     store,
     handlers,
     registry,
