@@ -10,6 +10,16 @@ import { step } from '../broadcast/core/index.js';
 import type { BroadcastHandler } from '../broadcast/handler.js';
 import type { SimNetwork, SimNode } from './network.js';
 
+/**
+ * What a {@link PlumtreeSimNode} needs of the simulated world: a {@link SimNetwork}
+ * carrying plumtree messages is one; a network carrying several protocols passes an
+ * adapter that wraps plumtree messages into its own envelope (see `OverlayNode`).
+ */
+export type PlumtreeHost = Pick<
+  SimNetwork<WireMessage>,
+  'now' | 'isAlive' | 'get' | 'send' | 'setTimer' | 'cancelTimer' | 'after'
+>;
+
 /** Hooks for measuring a simulated cluster. */
 export interface PlumtreeObserver {
   /** `node` starts broadcasting `id` (called before any of its sends). */
@@ -63,7 +73,7 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
     readonly name: string,
     readonly state: PlumtreeState,
     handlers: readonly BroadcastHandler[],
-    private readonly net: SimNetwork<WireMessage>,
+    private readonly net: PlumtreeHost,
     private readonly observer: PlumtreeObserver = {},
   ) {
     this.handlers = new Map(handlers.map((h) => [h.name, h]));
