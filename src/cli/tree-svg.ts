@@ -19,7 +19,9 @@ export function treeSvg(
   const depth = new Map<string, number>();
   const visit = (n: string, d: number) => {
     depth.set(n, d);
-    (layers[d] ??= []).push(n);
+    const layer = layers[d];
+    if (layer) layer.push(n);
+    else layers[d] = [n];
     for (const k of children.get(n) ?? []) visit(k, d + 1);
   };
   visit(root, 0);
@@ -32,7 +34,9 @@ export function treeSvg(
   const pos = new Map<string, { x: number; y: number }>();
   layers.forEach((layer, d) => {
     const offset = (width - layer.length * colW) / 2;
-    layer.forEach((n, i) => pos.set(n, { x: offset + i * colW + colW / 2, y: 60 + d * rowH }));
+    layer.forEach((n, i) => {
+      pos.set(n, { x: offset + i * colW + colW / 2, y: 60 + d * rowH });
+    });
   });
 
   const lines: string[] = [];
