@@ -204,7 +204,7 @@ export const demoCommand: Command = {
         const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000).unref());
         if ((await Promise.race([all, timeout])) === 'timeout') missed++;
         waiters.delete(id);
-        progress(io, i + 1, m, tty);
+        if (!json) progress(io, i + 1, m, tty);
       }
       // Redundant copies still in flight are part of the cost: let them land.
       await new Promise((r) => setTimeout(r, lazyTickMs * 2));
