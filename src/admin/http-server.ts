@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
+import { parseHostPort } from '../peer-service/address.js';
 import type { AdminBackend } from './backend.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 
@@ -99,15 +100,10 @@ function objectBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-/** Checks a `host:port` peer address. */
+/** Checks a `host:port` peer address (an InvalidAddressError is answered with a 400). */
 export function parsePeerAddress(peer: unknown): string {
   if (typeof peer !== 'string') throw new HttpError(400, '"peer" must be a string "host:port"');
-  const m = HOST_PORT.exec(peer);
-  const port = m ? Number(m[2]) : 0;
-  if (!m || port < 1 || port > 65535)
-    throw new HttpError(400, `"peer" must be "host:port", got ${JSON.stringify(peer)}`);
+  parseHostPort(peer);
   return peer;
 }
 

@@ -106,7 +106,8 @@ describe('metadata store over real channels, 4 nodes', () => {
 describe('metadata store across a 2|2 partition over real channels', () => {
   const nodes = useNodes();
 
-  it('a write on one side stays on that side until the partition heals, then every node converges', async () => {
+  /** Four joined nodes with fast lazy pushes and exchanges. */
+  async function fourNodes(): Promise<PlumtreeNode[]> {
     const list: PlumtreeNode[] = [];
     for (const name of ['a', 'b', 'c', 'd']) {
       list.push(
@@ -117,61 +118,50 @@ describe('metadata store across a 2|2 partition over real channels', () => {
       );
     }
     await membersAre(list, ['a', 'b', 'c', 'd']);
+    return list;
+  }
+
+  /** Cuts every channel between the first two nodes and the last two, on both sides. */
+  async function partition(list: readonly PlumtreeNode[]): Promise<void> {
+    const left = list.slice(0, 2);
+    const right = list.slice(2);
+    for (const x of left) for (const y of right) await x.channels.block(y.name);
+    for (const x of right) for (const y of left) await x.channels.block(y.name);
+  }
+
+  function heal(list: readonly PlumtreeNode[]): void {
+    for (const x of list) for (const y of x.channels.blockedPeers()) x.channels.unblock(y);
+  }
+
+  const valuesAt = (n: PlumtreeNode) => JSON.stringify(n.metadata.read(P, 'k')?.values);
+
+  it('a write on one side stays on that side until the partition heals, then every node converges', async () => {
+    const list = await fourNodes();
     const [a, b, c, d] = list as [PlumtreeNode, PlumtreeNode, PlumtreeNode, PlumtreeNode];
     await a.metadata.put(P, 'k', 'old');
-    await until('old everywhere', () =>
-      list.every((n) => JSON.stringify(n.metadata.read(P, 'k')?.values) === '["old"]'),
-    );
-
-    // Cut every channel between {a, b} and {c, d}, on both sides.
-    for (const [x, ys] of [
-      [a, [c, d]],
-      [b, [c, d]],
-      [c, [a, b]],
-      [d, [a, b]],
-    ] as const) {
-      for (const y of ys) await x.channels.block(y.name);
-    }
+    await until('old everywhere', () => list.every((n) => valuesAt(n) === '["old"]'));
+    await partition(list);
     await a.metadata.put(P, 'k', 'new', { context: a.metadata.read(P, 'k')!.context });
-    await until(
-      'b sees the new value',
-      () => JSON.stringify(b.metadata.read(P, 'k')?.values) === '["new"]',
-    );
-    // Lazy pushes and exchanges run every 50-100 ms: after many rounds the far side must still hold the old value.
+    await until('b sees the new value', () => valuesAt(b) === '["new"]');
+    // Asserting an absence: lazy pushes and exchanges run every 50-100 ms, so after 500 ms
+    // of rounds the far side must still hold the old value.
     await new Promise((r) => setTimeout(r, 500));
     for (const n of [c, d]) expect(n.metadata.read(P, 'k')?.values).toEqual(['old']);
-
-    for (const x of list) for (const y of x.channels.blockedPeers()) x.channels.unblock(y);
+    heal(list);
     await until(
       'new everywhere after the heal',
-      () => list.every((n) => JSON.stringify(n.metadata.read(P, 'k')?.values) === '["new"]'),
+      () => list.every((n) => valuesAt(n) === '["new"]'),
       20_000,
     );
   }, 40_000);
 
   it('concurrent writes on both sides of a partition become siblings everywhere once healed', async () => {
-    const list: PlumtreeNode[] = [];
-    for (const name of ['a', 'b', 'c', 'd']) {
-      list.push(
-        await nodes.start(name, {
-          broadcast: { lazyTickPeriod: 50, exchangeTickPeriod: 100 },
-          ...(list[0] ? { join: [seedOf(list[0])] } : {}),
-        }),
-      );
-    }
-    await membersAre(list, ['a', 'b', 'c', 'd']);
-    const [a, b, c, d] = list as [PlumtreeNode, PlumtreeNode, PlumtreeNode, PlumtreeNode];
-    for (const [x, ys] of [
-      [a, [c, d]],
-      [b, [c, d]],
-      [c, [a, b]],
-      [d, [a, b]],
-    ] as const) {
-      for (const y of ys) await x.channels.block(y.name);
-    }
+    const list = await fourNodes();
+    const [a, b, , d] = list as [PlumtreeNode, PlumtreeNode, PlumtreeNode, PlumtreeNode];
+    await partition(list);
     await a.metadata.put(P, 'k', 'left');
     await d.metadata.put(P, 'k', 'right');
-    for (const x of list) for (const y of x.channels.blockedPeers()) x.channels.unblock(y);
+    heal(list);
     await until(
       'both siblings everywhere',
       () => list.every((n) => n.metadata.read(P, 'k')?.values.length === 2),
@@ -180,10 +170,7 @@ describe('metadata store across a 2|2 partition over real channels', () => {
     const chosen = await b.metadata.get(P, 'k', { writeBack: true });
     await until(
       'collapsed everywhere',
-      () =>
-        list.every(
-          (n) => JSON.stringify(n.metadata.read(P, 'k')?.values) === JSON.stringify([chosen]),
-        ),
+      () => list.every((n) => valuesAt(n) === JSON.stringify([chosen])),
       20_000,
     );
   }, 40_000);
