@@ -474,7 +474,7 @@ export const broadcastServerBehaviour: GenServer<
     });
     ctx.sendAfter({ type: 'lazyTick' }, core.options.lazyTickPeriod);
     ctx.sendAfter({ type: 'exchangeTick' }, core.options.exchangeTickPeriod);
-    run(state, { type: 'update', members });
+    state.metrics.members.set(core.allMembers.size);
     return state;
   },
 
