@@ -111,6 +111,9 @@ function wsErrorCloseCode(error: Error): number {
 /** One WebSocket connection to a peer; see the module comment. */
 export class Connection {
   /** Resolves once the handshake succeeds; rejects with a HandshakeError or NotReachableError. */
+  /** The round trip of the last answered ping, ms (the peer's `distance`); undefined until one. */
+  rttMs: number | undefined;
+  private pingSent: { readonly seq: number; readonly at: number } | undefined;
   readonly established: Promise<Established>;
   /** Resolves once the socket is closed, whoever closed it. */
   readonly closed: Promise<ConnectionEnd>;
@@ -379,6 +382,10 @@ export class Connection {
         return;
       case 'pong':
         this.settings.counters.recordReceived(this.channel, data.byteLength);
+        if (this.pingSent !== undefined && received.b.seq === this.pingSent.seq) {
+          this.rttMs = performance.now() - this.pingSent.at;
+          this.pingSent = undefined;
+        }
         return;
       case 'close':
         this.settings.counters.recordReceived(this.channel, data.byteLength);
@@ -449,6 +456,7 @@ export class Connection {
     this.liveness = next;
     switch (action.type) {
       case 'ping':
+        this.pingSent = { seq: action.seq, at: now };
         this.trySend(frame(this.channel, 'ping', { seq: action.seq }));
         break;
       case 'down':

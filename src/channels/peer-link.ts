@@ -25,6 +25,8 @@ export interface ConnectionInfo {
   readonly lane: number;
   /** Who dialled it, seen from this node. */
   readonly direction: 'outbound' | 'inbound';
+  /** Round trip of the last ping answered on it, ms (pings go on idle connections only). */
+  readonly rttMs?: number;
 }
 
 /** Messages the channel actor handles for its link. */
@@ -109,7 +111,13 @@ export class PeerLink implements ConnectionSink {
     for (const lanes of this.slots.values()) {
       for (const slot of lanes) {
         if (slot.current?.writable === true) {
-          out.push({ channel: slot.channel, lane: slot.lane, direction: slot.current.direction });
+          const rtt = slot.current.rttMs;
+          out.push({
+            channel: slot.channel,
+            lane: slot.lane,
+            direction: slot.current.direction,
+            ...(rtt === undefined ? {} : { rttMs: rtt }),
+          });
         }
       }
     }

@@ -361,8 +361,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
               outstanding,
               metrics: registry,
               logger,
-              peerInfo: (peer, opts) =>
-                opts.includes('nodeSpec') ? { nodeSpec: channels.peerSpec(peer) } : {},
+              peerInfo: (peer, opts) => peerInfo(channels, peer, opts),
               opts: {
                 ...(options.broadcast?.lazyTickPeriod
                   ? { lazyTickPeriod: options.broadcast.lazyTickPeriod }
@@ -450,6 +449,29 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     }
   }
   return node;
+}
+
+/**
+ * What `getPeers` tells about a peer: its spec as it presented it, its metadata (the
+ * channels it declared; nodes carry no other metadata here), and its distance, the
+ * smallest ping round trip measured on its connections (undefined until one).
+ */
+function peerInfo(
+  channels: Channels,
+  peer: string,
+  opts: readonly InfoOpt[],
+): Record<string, unknown> {
+  const spec = channels.peerSpec(peer);
+  const info: Record<string, unknown> = {};
+  if (opts.includes('nodeSpec')) info.nodeSpec = spec;
+  if (opts.includes('metadata')) info.metadata = { channels: spec?.channels };
+  if (opts.includes('distance')) {
+    const rtts = channels
+      .connections(peer)
+      .flatMap((c) => (c.rttMs === undefined ? [] : [c.rttMs]));
+    info.distance = rtts.length > 0 ? Math.min(...rtts) : undefined;
+  }
+  return info;
 }
 
 /** The admin backend of a node that is still being built: every call waits for it. */

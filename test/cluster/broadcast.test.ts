@@ -74,3 +74,30 @@ describe('broadcast over real channels, 5 nodes in one process', () => {
     expect(handlers.c!.seen.has('after')).toBe(true);
   });
 });
+
+describe('getPeers info options over real channels', () => {
+  const nodes = useNodes();
+
+  it('nodeSpec, metadata and distance describe each peer; distance once a ping was answered', async () => {
+    const a = await nodes.start('a', { ping: { intervalMs: 30, timeoutMs: 1000 } });
+    const b = await nodes.start('b', {
+      join: [seedOf(a)],
+      ping: { intervalMs: 30, timeoutMs: 1000 },
+    });
+    await membersAre([a, b], ['a', 'b']);
+    await until('b is a peer of a with a measured distance', async () => {
+      const info = (await a.getPeers('a', ['distance'])).info?.b;
+      return typeof info?.distance === 'number';
+    });
+    const peers = await a.getPeers('a', ['nodeSpec', 'metadata', 'distance']);
+    const b_ = peers.info?.b as {
+      nodeSpec: { name: string };
+      metadata: { channels: object };
+      distance: number;
+    };
+    expect(b_.nodeSpec.name).toBe('b');
+    expect(Object.keys(b_.metadata.channels)).toContain('membership');
+    expect(b_.distance).toBeGreaterThanOrEqual(0);
+    expect(b_.distance).toBeLessThan(1000);
+  });
+});
