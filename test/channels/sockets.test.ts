@@ -116,11 +116,17 @@ describe('channels between two nodes', () => {
         { timeout: 10_000, interval: 20 },
       );
       const key = (c: { channel: string; lane: number }) => `${c.channel}/${c.lane}`;
-      const fromA = new Map(a.connections(b.name).map((c) => [key(c), c.direction]));
-      for (const c of b.connections(a.name)) {
-        // the same socket: dialled by one side, accepted by the other
-        expect(fromA.get(key(c))).toBe(c.direction === 'outbound' ? 'inbound' : 'outbound');
-      }
+      // Until the tie-break has closed the losing sockets, both sides may briefly hold
+      // their own: wait for the settled state, one socket per slot seen from both ends.
+      await vi.waitFor(
+        () => {
+          const fromA = new Map(a.connections(b.name).map((c) => [key(c), c.direction]));
+          for (const c of b.connections(a.name)) {
+            expect(fromA.get(key(c))).toBe(c.direction === 'outbound' ? 'inbound' : 'outbound');
+          }
+        },
+        { timeout: 10_000, interval: 20 },
+      );
       a.send(b.name, 'gossip', 'a->b');
       b.send(a.name, 'gossip', 'b->a');
       await inboxB.waitFor(1);
