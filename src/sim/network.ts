@@ -53,6 +53,14 @@ export interface SimNetworkOptions<M> {
   /** Default 1..10 ms. */
   readonly latency?: LatencyRange;
   readonly faults?: FaultModel<M>;
+  /**
+   * How a pair's latency is fixed: `table` (default) draws it from `rng` on first
+   * use and stores it; `hash` derives it from a seed drawn once and the pair's
+   * ids, uniform in the range all the same, with no storage: large runs touch
+   * millions of pairs (shuffle replies go to random nodes) and the table then
+   * costs more memory and time than the messages.
+   */
+  readonly pairLatency?: 'table' | 'hash';
   /** Sees every send before faults apply (for counting messages). */
   readonly onSend?: (send: SendInfo<M>) => void;
 }
@@ -88,6 +96,8 @@ type Item<M> =
   | { readonly kind: 'action'; readonly run: () => void };
 
 interface Slot<M> {
+  /** Dense index of the name, for the latency table. */
+  readonly id: number;
   node: SimNode<M>;
   alive: boolean;
   incarnation: number;
@@ -114,9 +124,13 @@ export class SimNetwork<M> {
   };
   private readonly queue = new EventQueue<Item<M>>();
   private readonly slots = new Map<string, Slot<M>>();
-  // Nested maps, both directions filled: no key string is built per send.
-  private readonly latencies = new Map<string, Map<string, number>>();
+  // Names get dense ids; links[lo] maps hi to the latency of the pair (lo < hi).
+  // Small-integer keys and one lookup per send, no key string built: at 10,000
+  // nodes the latency lookup is on the path of millions of sends.
+  private readonly ids = new Map<string, number>();
+  private readonly links: (Map<number, number> | undefined)[] = [];
   private readonly latency: LatencyRange;
+  private readonly latencySeed: number | undefined;
   private clock = 0;
   private sendSeq = 0;
   private timerSeq = 0;
@@ -126,6 +140,8 @@ export class SimNetwork<M> {
     if (!(this.latency.min >= 0 && this.latency.max >= this.latency.min)) {
       throw new RangeError(`bad latency range ${this.latency.min}..${this.latency.max}`);
     }
+    this.latencySeed =
+      options.pairLatency === 'hash' ? Math.floor(options.rng.next() * 2 ** 32) | 0 : undefined;
   }
 
   /** Simulated time in ms. */
@@ -145,7 +161,13 @@ export class SimNetwork<M> {
   add(node: SimNode<M>): void {
     const slot = this.slots.get(node.name);
     if (slot === undefined) {
-      this.slots.set(node.name, { node, alive: true, incarnation: 0, timers: new Map() });
+      this.slots.set(node.name, {
+        id: this.idOf(node.name),
+        node,
+        alive: true,
+        incarnation: 0,
+        timers: new Map(),
+      });
       return;
     }
     if (slot.alive) throw new DuplicateNodeError(node.name);
@@ -182,27 +204,42 @@ export class SimNetwork<M> {
 
   /** The latency of the link between `a` and `b`, drawn on first use and fixed after. */
   latencyBetween(a: string, b: string): number {
-    const known = this.latencies.get(a)?.get(b);
-    if (known !== undefined) return known;
-    const { min, max } = this.latency;
-    const l = min + this.options.rng.next() * (max - min);
-    this.linkMap(a).set(b, l);
-    this.linkMap(b).set(a, l);
-    return l;
+    return this.linkLatency(this.idOf(a), this.idOf(b));
   }
 
-  private linkMap(a: string): Map<string, number> {
-    let m = this.latencies.get(a);
+  private idOf(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(name, id);
+      // Filled in id order, so the array stays dense (a sparse one degrades to a dictionary).
+      this.links.push(undefined);
+    }
+    return id;
+  }
+
+  private linkLatency(a: number, b: number): number {
+    const lo = Math.min(a, b);
+    const hi = Math.max(a, b);
+    const { min, max } = this.latency;
+    if (this.latencySeed !== undefined)
+      return min + pairHash(this.latencySeed, lo, hi) * (max - min);
+    let m = this.links[lo];
     if (m === undefined) {
       m = new Map();
-      this.latencies.set(a, m);
+      this.links[lo] = m;
     }
-    return m;
+    const known = m.get(hi);
+    if (known !== undefined) return known;
+    const l = min + this.options.rng.next() * (max - min);
+    m.set(hi, l);
+    return l;
   }
 
   /** Puts `msg` on the wire from `from` to `to`. A crashed sender sends nothing. */
   send(from: string, to: string, msg: M): void {
-    if (!this.isAlive(from)) return;
+    const fromSlot = this.slots.get(from);
+    if (fromSlot === undefined || !fromSlot.alive) return;
     const send: SendInfo<M> = { seq: this.sendSeq++, time: this.clock, from, to, msg };
     this.stats.sent++;
     this.options.onSend?.(send);
@@ -213,7 +250,8 @@ export class SimNetwork<M> {
     }
     const slot = this.slots.get(to);
     const incarnation = slot?.incarnation ?? 0;
-    const at = this.clock + this.latencyBetween(from, to) + (decision?.extraDelayMs ?? 0);
+    const latency = this.linkLatency(fromSlot.id, slot?.id ?? this.idOf(to));
+    const at = this.clock + latency + (decision?.extraDelayMs ?? 0);
     this.queue.push(at, { kind: 'msg', send, incarnation });
     if (decision?.duplicate === true) {
       this.stats.duplicated++;
@@ -306,4 +344,13 @@ export class SimNetwork<M> {
       }
     }
   }
+}
+
+/** A float in [0, 1) fixed by (seed, lo, hi): a 32-bit avalanche mix of the three. */
+function pairHash(seed: number, lo: number, hi: number): number {
+  let h = Math.imul(lo ^ seed, 0x9e3779b1) ^ Math.imul(hi + 0x7f4a7c15, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  h ^= h >>> 16;
+  return (h >>> 0) / 4294967296;
 }

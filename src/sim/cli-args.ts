@@ -1,0 +1,142 @@
+import { isScenarioName, type ScenarioName, scenarioNames } from './scenarios.js';
+
+/** The reference simulator's seeds: the documented runs use all four. */
+export const referenceSeeds: readonly (number | bigint)[] = [0, 1, 212312388123, 123];
+
+/** What the command line asks for. */
+export type CliCommand =
+  | {
+      readonly kind: 'run';
+      readonly scenario: ScenarioName;
+      readonly nodes: number;
+      readonly seed: number | bigint;
+      readonly json: boolean;
+      readonly flood: boolean;
+      readonly joinStaggerMs: number | undefined;
+    }
+  | {
+      readonly kind: 'plots';
+      readonly sizes: readonly number[];
+      readonly seeds: readonly (number | bigint)[];
+      readonly scenarios: readonly ScenarioName[];
+      /** Node count of the large `single` run; 0 skips it. */
+      readonly large: number;
+      readonly out: string;
+    }
+  | { readonly kind: 'help' };
+
+/** Bad command-line input: the CLI prints it with the usage and exits with code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The usage text. */
+export const usage = `usage: npm run sim -- <scenario> [--nodes N] [--seed S] [--json] [--no-flood] [--stagger MS]
+       npm run sim -- plots [--sizes 100,1000] [--seeds 0,1,212312388123,123]
+                            [--scenarios single,random,burst,failures] [--large N] [--out docs]
+
+scenarios: ${scenarioNames.join(', ')}
+  --nodes N      number of nodes (default 100, at least 2)
+  --seed S       non-negative integer seed (default 0)
+  --json         print the result as JSON
+  --no-flood     skip the flooding baseline
+  --stagger MS   ms between two joins at bootstrap (default 100, 50 above 2000 nodes)
+plots: runs the scenarios on every size and seed, writes the SVG plots to --out
+  and prints the markdown tables of docs/simulation.md; --large N adds the N-node
+  single run (default 10000, 0 skips it)`;
+
+/**
+ * Parses the arguments after the script name.
+ * @throws {UsageError} for anything it does not understand.
+ */
+export function parseCliArgs(argv: readonly string[]): CliCommand {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('missing scenario');
+  if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help' };
+  const flags = parseFlags(rest);
+  if (first === 'plots') {
+    flags.only(['sizes', 'seeds', 'scenarios', 'large', 'out']);
+    return {
+      kind: 'plots',
+      sizes: flags.list('sizes', [100, 1000], (v) => positiveInt(v, 'sizes', 2)),
+      seeds: flags.list('seeds', referenceSeeds, seedOf),
+      scenarios: flags.list('scenarios', scenarioNames, (v) => {
+        if (!isScenarioName(v)) throw new UsageError(`unknown scenario ${v}`);
+        return v;
+      }),
+      large: flags.value('large', 10_000, (v) => positiveInt(v, 'large', 0)),
+      out: flags.value('out', 'docs', (v) => v),
+    };
+  }
+  if (!isScenarioName(first)) throw new UsageError(`unknown scenario ${first}`);
+  flags.only(['nodes', 'seed', 'json', 'no-flood', 'stagger']);
+  return {
+    kind: 'run',
+    scenario: first,
+    nodes: flags.value('nodes', 100, (v) => positiveInt(v, 'nodes', 2)),
+    seed: flags.value('seed', 0, seedOf),
+    json: flags.has('json'),
+    flood: !flags.has('no-flood'),
+    joinStaggerMs: flags.value<number | undefined>('stagger', undefined, (v) =>
+      positiveInt(v, 'stagger', 0),
+    ),
+  };
+}
+
+const SWITCHES = new Set(['json', 'no-flood']);
+
+function parseFlags(args: readonly string[]) {
+  const values = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${arg}`);
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    if (values.has(name)) throw new UsageError(`--${name} given twice`);
+    if (SWITCHES.has(name)) {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      values.set(name, true);
+      continue;
+    }
+    const value = inline ?? args[++i];
+    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    values.set(name, value);
+  }
+  return {
+    only(allowed: readonly string[]): void {
+      for (const name of values.keys()) {
+        if (!allowed.includes(name)) throw new UsageError(`unknown option --${name}`);
+      }
+    },
+    has: (name: string): boolean => values.get(name) === true,
+    value<T>(name: string, fallback: T, parse: (v: string) => T): T {
+      const v = values.get(name);
+      return typeof v === 'string' ? parse(v) : fallback;
+    },
+    list<T>(name: string, fallback: readonly T[], parse: (v: string) => T): readonly T[] {
+      const v = values.get(name);
+      if (typeof v !== 'string') return fallback;
+      const items = v.split(',').filter((s) => s.length > 0);
+      if (items.length === 0) throw new UsageError(`--${name} needs at least one value`);
+      return items.map(parse);
+    },
+  };
+}
+
+function positiveInt(v: string, name: string, min: number): number {
+  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be an integer, got ${v}`);
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`--${name} must be at least ${min}, got ${v}`);
+  }
+  return n;
+}
+
+/** A decimal seed; beyond 2^53 it stays exact as a bigint. */
+function seedOf(v: string): number | bigint {
+  if (!/^\d+$/.test(v)) throw new UsageError(`seed must be a non-negative integer, got ${v}`);
+  const n = Number(v);
+  if (Number.isSafeInteger(n)) return n;
+  const big = BigInt(v);
+  if (big >= 2n ** 64n) throw new UsageError(`seed must be below 2^64, got ${v}`);
+  return big;
+}

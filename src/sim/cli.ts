@@ -1,0 +1,60 @@
+/**
+ * `npm run sim -- <scenario> --nodes N --seed S [--json]`: runs one scenario of the
+ * deterministic simulator; `npm run sim -- plots` regenerates the plots and tables
+ * of docs/simulation.md. Bad input prints the usage and exits with code 2.
+ */
+import { type CliCommand, parseCliArgs, UsageError, usage } from './cli-args.js';
+import { matrixMarkdown, runMatrix, writePlots } from './plots.js';
+import { formatResult } from './report.js';
+import { defaultScenarioSettings } from './scenario-settings.js';
+import { runScenario } from './scenarios.js';
+
+function main(argv: readonly string[]): number {
+  let command: CliCommand;
+  try {
+    command = parseCliArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n${usage}\n`);
+    return 2;
+  }
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    case 'run': {
+      const settings = {
+        ...defaultScenarioSettings,
+        flood: command.flood,
+        ...(command.joinStaggerMs === undefined ? {} : { joinStaggerMs: command.joinStaggerMs }),
+      };
+      const start = performance.now();
+      const result = runScenario(command.scenario, command.nodes, command.seed, settings);
+      const wallMs = Math.round(performance.now() - start);
+      if (command.json) {
+        process.stdout.write(`${JSON.stringify({ result, wallMs }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatResult(result)}\nwall clock ${wallMs} ms\n`);
+      }
+      return 0;
+    }
+    case 'plots': {
+      const matrix = runMatrix(
+        command.sizes,
+        command.seeds,
+        command.large,
+        (line) => process.stderr.write(`running ${line}\n`),
+        command.scenarios,
+      );
+      for (const path of writePlots(matrix, command.out)) process.stderr.write(`wrote ${path}\n`);
+      process.stdout.write(`${matrixMarkdown(matrix)}\n`);
+      return 0;
+    }
+    default: {
+      const never: never = command;
+      throw new Error(`unknown command ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

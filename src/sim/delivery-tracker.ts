@@ -1,0 +1,61 @@
+/** How a node came to hold a message. */
+export type DeliveryPath = 'push' | 'exchange';
+
+/** One node's delivery of a tracked message. */
+export interface Delivery {
+  /** Hops from the origin (1 for the origin's neighbours); 0 for an exchange delivery. */
+  readonly hops: number;
+  /** Simulated time of the delivery, in ms. */
+  readonly time: number;
+  readonly via: DeliveryPath;
+}
+
+/** What happened to one broadcast across the cluster. */
+export interface TrackedMessage {
+  readonly id: string;
+  readonly origin: string;
+  readonly sentAt: number;
+  /** Payload-carrying messages that arrived at some node, duplicates included. */
+  payloadsReceived: number;
+  /** First delivery per node (the origin excluded). */
+  readonly deliveries: Map<string, Delivery>;
+}
+
+/**
+ * Follows broadcasts of one protocol (Plumtree, or the flooding baseline): who
+ * delivered each message, when, after how many hops, and how many payload copies
+ * arrived in all. Protocol-agnostic: the nodes report to it.
+ */
+export class DeliveryTracker {
+  /** Every tracked message, by id, in the order they were broadcast. */
+  readonly messages = new Map<string, TrackedMessage>();
+
+  /** `origin` broadcasts `id` at `time`. */
+  started(id: string, origin: string, time: number): void {
+    this.messages.set(id, { id, origin, sentAt: time, payloadsReceived: 0, deliveries: new Map() });
+  }
+
+  /** A payload copy of `id` arrived somewhere (new or duplicate). */
+  received(id: string): void {
+    const m = this.messages.get(id);
+    if (m !== undefined) m.payloadsReceived++;
+  }
+
+  /** `node` delivered `id`; only the first delivery per node counts. */
+  delivered(node: string, id: string, delivery: Delivery): void {
+    const m = this.messages.get(id);
+    if (m === undefined || node === m.origin || m.deliveries.has(node)) return;
+    m.deliveries.set(node, delivery);
+  }
+
+  /** The record of `id`. */
+  get(id: string): TrackedMessage | undefined {
+    return this.messages.get(id);
+  }
+
+  /** Whether `node` holds `id` (its origin does). */
+  holds(node: string, id: string): boolean {
+    const m = this.messages.get(id);
+    return m !== undefined && (m.origin === node || m.deliveries.has(node));
+  }
+}

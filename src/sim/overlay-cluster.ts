@@ -1,0 +1,160 @@
+import type { PlumtreeOptions } from '../broadcast/core/index.js';
+import type { HyParViewOptions } from '../peer-service/core/index.js';
+import type { Rng } from '../util/rng.js';
+import { DeliveryTracker } from './delivery-tracker.js';
+import { fastRng } from './fast-rng.js';
+import { type LatencyRange, SimNetwork } from './network.js';
+import type { OverlayMessage } from './overlay-messages.js';
+import { OverlayNode, type OverlayPhases, overlayPlumtreeHost } from './overlay-node.js';
+
+/** How to build an {@link OverlayCluster}. */
+export interface OverlayClusterConfig {
+  /** Number of nodes, named `n0` (the bootstrap node) to `n{size-1}`. */
+  readonly size: number;
+  /** Seeds every random choice of the run: same seed, same run. */
+  readonly seed: number | bigint;
+  /** Link latency range in ms, one value per pair. Default 10..100, as the reference simulator. */
+  readonly latency?: LatencyRange;
+  readonly membership?: Partial<HyParViewOptions>;
+  readonly plumtree?: Partial<PlumtreeOptions>;
+  /** Whether handlers run the pull exchange. Default false. */
+  readonly exchange?: boolean;
+  /** Failure detection delay in ms (see `OverlayNodeConfig.detectionMs`). Default 1000. */
+  readonly detectionMs?: number;
+  /** ms between two nodes' joins during bootstrap. Default 5. */
+  readonly joinStaggerMs?: number;
+  /** ms from an exchange starting to its handle ending. Default 200. */
+  readonly exchangeDurationMs?: number;
+}
+
+/**
+ * n overlay nodes on one {@link SimNetwork}: HyParView below, Plumtree and the
+ * flooding baseline above, each with a {@link DeliveryTracker}. Scenarios script
+ * it: bootstrap, broadcasts, crashes, and simulated time.
+ */
+export class OverlayCluster {
+  readonly net: SimNetwork<OverlayMessage>;
+  readonly plumtreeTracker = new DeliveryTracker();
+  readonly floodTracker = new DeliveryTracker();
+  /** Every node, by index. */
+  readonly nodes: readonly OverlayNode[];
+  /** Randomness left for the scenario (senders, crash victims). */
+  readonly rng: Rng;
+  private readonly byName = new Map<string, OverlayNode>();
+  private readonly detectionMs: number;
+  private readonly joinStaggerMs: number;
+  private readonly exchangeDurationMs: number;
+  private readonly phases: OverlayPhases[] = [];
+
+  constructor(config: OverlayClusterConfig) {
+    const master = fastRng(config.seed);
+    const derive = (): Rng => fastRng(Math.floor(master.next() * 2 ** 53));
+    this.net = new SimNetwork<OverlayMessage>({
+      rng: derive(),
+      latency: config.latency ?? { min: 10, max: 100 },
+      pairLatency: 'hash',
+    });
+    this.rng = derive();
+    this.detectionMs = config.detectionMs ?? 1000;
+    this.joinStaggerMs = config.joinStaggerMs ?? 5;
+    this.exchangeDurationMs = config.exchangeDurationMs ?? 200;
+    const host = overlayPlumtreeHost(this.net);
+    const nodes: OverlayNode[] = [];
+    const seeds = ['n0'];
+    for (let i = 0; i < config.size; i++) {
+      const node = new OverlayNode({
+        name: `n${i}`,
+        net: this.net,
+        host,
+        membership: config.membership ?? {},
+        plumtree: config.plumtree ?? {},
+        membershipRng: derive(),
+        plumtreeRng: derive(),
+        plumtreeTracker: this.plumtreeTracker,
+        floodTracker: this.floodTracker,
+        exchange: config.exchange ?? false,
+        seeds,
+        detectionMs: this.detectionMs,
+      });
+      nodes.push(node);
+      this.byName.set(node.name, node);
+      this.net.add(node);
+      const m = node.membership.options;
+      const o = node.plumtree.state.options;
+      this.phases.push({
+        shuffleMs: master.next() * m.shuffleInterval,
+        promotionMs: master.next() * m.promotionInterval,
+        lazyMs: master.next() * o.lazyTickPeriod,
+        exchangeMs: master.next() * o.exchangeTickPeriod,
+      });
+    }
+    this.nodes = nodes;
+  }
+
+  /** Simulated time in ms. */
+  get now(): number {
+    return this.net.now;
+  }
+
+  /** The node named `name`. */
+  node(name: string): OverlayNode {
+    const n = this.byName.get(name);
+    if (n === undefined) throw new RangeError(`no node named ${name}`);
+    return n;
+  }
+
+  /** Live nodes, in index order. */
+  live(): OverlayNode[] {
+    return this.nodes.filter((n) => n.live());
+  }
+
+  /** Names of the live nodes. */
+  liveNames(): Set<string> {
+    const out = new Set<string>();
+    for (const n of this.nodes) if (n.live()) out.add(n.name);
+    return out;
+  }
+
+  /**
+   * Every node but the bootstrap node `n0` joins through `n0`, one every
+   * `joinStaggerMs`, as the reference simulator does; then the overlay settles for
+   * `settleMs` with shuffles and promotions running. A node's HyParView ticks
+   * start when it joins; Plumtree's lazy and exchange ticks start once the overlay
+   * has settled, when the application starts broadcasting (before that they would
+   * have nothing to announce, and at 10,000 nodes they are most of the events).
+   */
+  bootstrap(settleMs: number): void {
+    const start = this.now;
+    this.nodes.forEach((node, i) => {
+      const phases = this.phases[i] as OverlayPhases;
+      this.net.at(start + Math.max(0, i - 1) * this.joinStaggerMs, () => {
+        node.startMembership(phases);
+        if (i > 0) node.join('n0');
+      });
+    });
+    this.runFor(Math.max(0, this.nodes.length - 2) * this.joinStaggerMs + settleMs);
+    this.nodes.forEach((node, i) => {
+      node.startBroadcast(this.phases[i] as OverlayPhases, this.exchangeDurationMs);
+    });
+  }
+
+  /**
+   * Crashes `names` at once. Their live neighbours (and nodes with a request out to
+   * them) notice after the detection delay, as a channel's failure detector would.
+   */
+  crash(names: Iterable<string>): void {
+    const victims = [...names];
+    for (const v of victims) this.net.crash(v);
+    this.net.after(this.detectionMs, () => {
+      for (const node of this.live()) {
+        const m = node.membership;
+        for (const v of victims) if (m.active.has(v) || m.pending.has(v)) node.peerDown(v);
+      }
+    });
+  }
+
+  /** Runs the network for `ms` of simulated time. */
+  runFor(ms: number): void {
+    this.net.runFor(ms);
+  }
+}
