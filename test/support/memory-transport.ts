@@ -48,8 +48,7 @@ export class MemoryTransport implements PeerTransport {
 
   async connect(target: NodeSpec | HostPort): Promise<NodeSpec> {
     const peer = this.net.find(target);
-    if (!this.up || !peer?.up)
-      throw new Error(`connection refused: ${JSON.stringify(target)}`);
+    if (!this.up || !peer?.up) throw new Error(`connection refused: ${JSON.stringify(target)}`);
     if (peer === this) return this.spec;
     if (!this.links.has(peer.spec.name)) {
       this.links.add(peer.spec.name);
