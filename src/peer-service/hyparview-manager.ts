@@ -49,7 +49,7 @@ interface PendingJoin {
 
 interface State {
   readonly args: HyParViewManagerArgs;
-  core: HyParViewState<NodeSpec>;
+  readonly core: HyParViewState<NodeSpec>;
   nextJoin: number;
   readonly joins: Map<number, PendingJoin>;
   /** The last contact joined through, to rejoin by when the core reports isolation. */
@@ -191,21 +191,8 @@ export const hyparviewManagerBehaviour: GenServer<
             state,
           };
         }
-        for (const peer of state.core.active.values()) {
-          try {
-            state.args.transport.send(peer.name, MEMBERSHIP_CHANNEL, {
-              type: 'disconnect',
-              peer: state.core.self,
-            } satisfies HyParViewMessage<NodeSpec>);
-          } catch {
-            // Already gone: nothing to tell it.
-          }
-          state.args.transport.disconnect(peer.name).catch(() => undefined);
-        }
-        state.core = createHyParView<NodeSpec>(state.args.transport.spec, state.args.options);
+        step(state, { type: 'leave' }, ctx);
         state.lastContact = undefined;
-        state.lastActive = '';
-        publish(state, { type: 'membership', members: members(state) });
         return { reply: { ok: true }, state };
       }
       case 'join': {

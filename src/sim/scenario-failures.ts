@@ -1,10 +1,10 @@
 import { pickOne, shuffled } from '../util/rng.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
 import { liveComponents } from './overlay-analysis.js';
-import { OverlayCluster } from './overlay-cluster.js';
+import type { OverlayCluster } from './overlay-cluster.js';
 import type { OverlayNode } from './overlay-node.js';
 import {
-  defaultJoinStaggerMs,
+  bootstrappedCluster,
   defaultScenarioSettings,
   type ScenarioSettings,
 } from './scenario-settings.js';
@@ -96,17 +96,7 @@ function runCase(
   percent: number,
   exchange: boolean,
 ): FailureCase {
-  const cluster = new OverlayCluster({
-    size: nodes,
-    seed,
-    latency: settings.latency,
-    membership: settings.membership,
-    plumtree: settings.plumtree,
-    detectionMs: settings.detectionMs,
-    joinStaggerMs: settings.joinStaggerMs ?? defaultJoinStaggerMs(nodes),
-    exchange,
-  });
-  cluster.bootstrap(settings.settleMs);
+  const cluster = bootstrappedCluster(nodes, seed, settings, exchange);
   for (let round = 0; round < timing.warmupRounds; round++) {
     const sender = pickOne(cluster.rng, cluster.nodes) as OverlayNode;
     sender.broadcast(`warmup ${round}`);

@@ -1,9 +1,9 @@
 import { pickOne } from '../util/rng.js';
 import { type OverlayReport, overlayReport } from './overlay-analysis.js';
-import { OverlayCluster } from './overlay-cluster.js';
+import type { OverlayCluster } from './overlay-cluster.js';
 import { meanMetrics, type RoundMetrics, roundMetrics } from './round-metrics.js';
 import {
-  defaultJoinStaggerMs,
+  bootstrappedCluster,
   defaultScenarioSettings,
   type ScenarioSettings,
 } from './scenario-settings.js';
@@ -54,16 +54,7 @@ export function runRoundScenario(
   seed: number | bigint,
   settings: ScenarioSettings = defaultScenarioSettings,
 ): RoundsResult {
-  const cluster = new OverlayCluster({
-    size: nodes,
-    seed,
-    latency: settings.latency,
-    membership: settings.membership,
-    plumtree: settings.plumtree,
-    detectionMs: settings.detectionMs,
-    joinStaggerMs: settings.joinStaggerMs ?? defaultJoinStaggerMs(nodes),
-  });
-  cluster.bootstrap(settings.settleMs);
+  const cluster = bootstrappedCluster(nodes, seed, settings);
   const overlay = overlayReport(cluster);
   const fixedSender = pickOne(cluster.rng, cluster.nodes);
   const plumtreeRounds: RoundMetrics[] = [];

@@ -1,6 +1,7 @@
 import type { PlumtreeOptions } from '../broadcast/core/index.js';
 import type { HyParViewOptions } from '../peer-service/core/index.js';
 import type { LatencyRange } from './network.js';
+import { OverlayCluster } from './overlay-cluster.js';
 
 /** Knobs shared by every scenario; {@link defaultScenarioSettings} are the documented runs. */
 export interface ScenarioSettings {
@@ -46,4 +47,25 @@ export const defaultScenarioSettings: ScenarioSettings = Object.freeze({
  */
 export function defaultJoinStaggerMs(nodes: number): number {
   return nodes > 2000 ? 50 : 100;
+}
+
+/** A cluster built from `settings`, every node joined and the overlay settled. */
+export function bootstrappedCluster(
+  nodes: number,
+  seed: number | bigint,
+  settings: ScenarioSettings,
+  exchange = false,
+): OverlayCluster {
+  const cluster = new OverlayCluster({
+    size: nodes,
+    seed,
+    latency: settings.latency,
+    membership: settings.membership,
+    plumtree: settings.plumtree,
+    detectionMs: settings.detectionMs,
+    joinStaggerMs: settings.joinStaggerMs ?? defaultJoinStaggerMs(nodes),
+    exchange,
+  });
+  cluster.bootstrap(settings.settleMs);
+  return cluster;
 }

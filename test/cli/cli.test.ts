@@ -79,11 +79,14 @@ describe('CLI usage errors exit 2 with a message', () => {
 });
 
 describe('CLI help', () => {
-  it.each(['kv', 'tree', 'members'])('%s --help prints usage and exits 0', async (cmd) => {
-    const c = capture();
-    expect(await runCli([cmd, '--help'], c.io)).toBe(0);
-    expect(c.out.join('\n')).toContain(`plumtree ${cmd}`);
-  });
+  it.each(['node', 'demo', 'kv', 'tree', 'members'])(
+    '%s --help prints usage and exits 0',
+    async (cmd) => {
+      const c = capture();
+      expect(await runCli([cmd, '--help'], c.io)).toBe(0);
+      expect(c.out.join('\n')).toContain(`plumtree ${cmd}`);
+    },
+  );
 });
 
 describe('CLI against a node admin API', () => {

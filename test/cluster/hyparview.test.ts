@@ -67,4 +67,23 @@ describe('HyParView overlay over real channels, 12 nodes', () => {
       20_000,
     );
   }, 60_000);
+
+  it("a node that leaves is dropped from its peers' active views and becomes a singleton", async () => {
+    const list: PlumtreeNode[] = [];
+    for (const name of ['l0', 'l1', 'l2', 'l3']) {
+      list.push(
+        await nodes.start(name, {
+          overlay: 'hyparview',
+          ...(list[0] ? { join: [seedOf(list[0])] } : {}),
+        }),
+      );
+    }
+    await until('a sound overlay', () => overlayProblems(list, 5).length === 0, 20_000);
+    const leaver = list[3] as PlumtreeNode;
+    await leaver.leave();
+    await until('the leaver is alone', () => leaver.members().length === 1);
+    await until('nobody keeps the leaver', () =>
+      list.slice(0, 3).every((n) => !n.members().includes('l3')),
+    );
+  }, 60_000);
 });

@@ -373,3 +373,34 @@ describe('hyparview: options', () => {
     expect(() => hyParViewOptions({ arwl: 1.5 })).toThrow(InvalidOptionsError);
   });
 });
+
+describe('hyparview: leave', () => {
+  it('tells every active peer, empties both views, and does not report isolation', () => {
+    const state = node(['a', 'b'], ['c']);
+    state.pending.set('d', 0);
+    const effects = step(state, { type: 'leave' });
+    expect(sends(effects).sort((x, y) => x.to.localeCompare(y.to))).toEqual([
+      { to: 'a', msg: { type: 'disconnect', peer: me } },
+      { to: 'b', msg: { type: 'disconnect', peer: me } },
+    ]);
+    expect(
+      effects
+        .filter((e) => e.type === 'disconnect')
+        .map((e) => (e as { peer: string }).peer)
+        .sort(),
+    ).toEqual(['a', 'b']);
+    expect(effects).toContainEqual({ type: 'activeViewChanged', active: [] });
+    expect(effects.some((e) => e.type === 'isolated')).toBe(false);
+    expect([state.active.size, state.passive.size, state.pending.size]).toEqual([0, 0, 0]);
+  });
+
+  it('a node that left refuses to be pulled back in until it joins again', () => {
+    const state = node(['a']);
+    step(state, { type: 'leave' });
+    const refused = receive(state, 'a', { type: 'neighbor', peer: p('a'), priority: 'high' });
+    expect(sends(refused)).toEqual([{ to: 'a', msg: { type: 'neighborRejected', peer: me } }]);
+    expect(state.active.size).toBe(0);
+    step(state, { type: 'join', contact: p('a') });
+    expect([...state.active.keys()]).toEqual(['a']);
+  });
+});

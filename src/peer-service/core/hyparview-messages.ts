@@ -57,7 +57,12 @@ export type HyParViewEvent<P extends PeerRef = PeerRef> =
   /** Every `shuffleInterval`. */
   | { readonly type: 'shuffleTick' }
   /** Every `promotionInterval`. */
-  | { readonly type: 'promotionTick' };
+  | { readonly type: 'promotionTick' }
+  /**
+   * This node leaves the overlay: every active peer is told (`disconnect`) and both
+   * views are emptied. Not reported as `isolated`: the node left on purpose.
+   */
+  | { readonly type: 'leave' };
 
 /** Outputs of {@link stepHyParView}, to be carried out in order. */
 export type HyParViewEffect<P extends PeerRef = PeerRef> =

@@ -33,6 +33,11 @@ export interface HyParViewState<P extends PeerRef = PeerRef> {
   nextShuffleId: number;
   /** Our recent shuffles: id to the names we sent, evicted first when the reply lands. */
   readonly shuffles: Map<number, readonly string[]>;
+  /**
+   * Set by `leave`, cleared by `join`: a node that left refuses to be pulled back in.
+   * Its former peers keep it as passive and would otherwise promote it at once.
+   */
+  left: boolean;
 }
 
 /** What the core needs from the outside world on every step. */
@@ -59,6 +64,7 @@ export function createHyParView<P extends PeerRef>(
     round: 0,
     nextShuffleId: 0,
     shuffles: new Map(),
+    left: false,
   };
 }
 
@@ -82,6 +88,7 @@ export function stepHyParView<P extends PeerRef>(
   switch (event.type) {
     case 'join':
       if (event.contact.name === state.self.name) throw new JoinSelfError(state.self.name);
+      state.left = false;
       s.addActive(event.contact);
       s.send(event.contact, { type: 'join', peer: state.self });
       break;
@@ -97,6 +104,9 @@ export function stepHyParView<P extends PeerRef>(
     case 'promotionTick':
       s.promotionTick();
       break;
+    case 'leave':
+      s.leave();
+      break;
     default: {
       const unknown: never = event;
       throw new TypeError(`unknown HyParView event ${JSON.stringify(unknown)}`);
@@ -106,6 +116,7 @@ export function stepHyParView<P extends PeerRef>(
     s.out.push({ type: 'activeViewChanged', active: activeOf(state) });
   }
   if (
+    event.type !== 'leave' &&
     state.active.size === 0 &&
     state.pending.size === 0 &&
     state.passive.size === 0 &&
@@ -133,6 +144,13 @@ class Step<P extends PeerRef> {
   }
 
   receive(from: string, msg: HyParViewMessage<P>): void {
+    if (this.st.left) {
+      // Out of the overlay until it joins again: refuse requests, ignore the rest.
+      if (msg.type === 'neighbor' && msg.peer.name === from) {
+        this.send(msg.peer, { type: 'neighborRejected', peer: this.st.self });
+      }
+      return;
+    }
     switch (msg.type) {
       case 'join':
         if (msg.peer.name === from) this.onJoin(msg.peer);
@@ -327,6 +345,20 @@ class Step<P extends PeerRef> {
     if (st.active.size >= this.o.activeMaxSize) this.dropRandomActive();
     st.active.set(peer.name, peer);
     this.out.push({ type: 'connect', peer });
+  }
+
+  /** Tells every active peer this node is gone, and forgets every peer. */
+  leave(): void {
+    const st = this.st;
+    for (const peer of [...st.active.values()]) {
+      this.send(peer, { type: 'disconnect', peer: st.self });
+      this.removeActive(peer.name);
+    }
+    st.passive.clear();
+    st.pending.clear();
+    st.rejected.clear();
+    st.shuffles.clear();
+    st.left = true;
   }
 
   private dropRandomActive(): void {
