@@ -1,3 +1,5 @@
+import type { DashboardBackend } from './dashboard-backend.js';
+
 /** What the admin HTTP API asks of a node (contract section 5). */
 export interface AdminBackend {
   readonly name: string;
@@ -13,4 +15,8 @@ export interface AdminBackend {
   leave(): Promise<void>;
   /** Prometheus text. */
   metrics(): Promise<string>;
+  /** Removes a `/kv` key (a tombstone, replicated like a write). */
+  kvDelete?(key: string): Promise<void>;
+  /** The dashboard's data (`GET /events`); without it the page shows only what the JSON API tells. */
+  readonly dashboard?: DashboardBackend | undefined;
 }

@@ -7,7 +7,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { parseHostPort } from '../peer-service/address.js';
+import { type AdminAuth, rejectUnauthorized } from './admin-auth.js';
 import type { AdminBackend } from './backend.js';
+import { handleDashboardRoute } from './dashboard-routes.js';
+import { DashboardEvents, type DashboardEventsOptions } from './event-stream.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 
 /** Options for {@link startAdminServer}. */
@@ -19,6 +22,10 @@ export interface AdminServerOptions {
   /** Largest request body accepted, bytes. Default 1 MiB. */
   readonly maxBodyBytes?: number;
   readonly logger?: Logger;
+  /** Who may call (see admin-auth). Default open, as befits loopback. */
+  readonly auth?: AdminAuth;
+  /** The dashboard's `/events` stream. */
+  readonly events?: DashboardEventsOptions;
 }
 
 /** A running admin server. */
@@ -191,6 +198,10 @@ async function route(
       await api.kvPut(key, body.value);
       return send(res, 200, { ok: true });
     }
+    if (method === 'DELETE' && api.kvDelete) {
+      await api.kvDelete(key);
+      return send(res, 200, { ok: true });
+    }
     throw new HttpError(405, `${method} not allowed on /kv/:key; use GET or PUT`);
   }
   throw new HttpError(404, `no route ${method} ${path}`);
@@ -204,7 +215,11 @@ export function startAdminServer(
   const host = options.host ?? '127.0.0.1';
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const log = options.logger ?? silentLogger;
+  const auth = options.auth ?? { kind: 'open', reason: 'loopback' };
+  const events = new DashboardEvents(api, { ...options.events, logger: log });
   const server: Server = createServer((req, res) => {
+    if (rejectUnauthorized(req, res, auth)) return;
+    if (handleDashboardRoute(req, res, events, log)) return;
     route(req, res, api, maxBody).catch((e: unknown) => {
       const status = statusOf(e);
       if (status >= 500)
@@ -224,6 +239,7 @@ export function startAdminServer(
         host,
         close: () =>
           new Promise<void>((done) => {
+            events.close();
             server.close(() => done());
             server.closeAllConnections();
           }),

@@ -23,14 +23,19 @@ export async function adminRequest(
   timeoutMs = 10_000,
 ): Promise<unknown> {
   const url = new URL(path, base);
+  // An admin API beyond loopback wants its bearer token; the environment keeps it off the command line.
+  const token = process.env.PLUMTREE_ADMIN_TOKEN;
+  const headers: Record<string, string> = {
+    ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
   let res: Response;
   try {
     res = await fetch(url, {
       method,
       signal: AbortSignal.timeout(timeoutMs),
-      ...(body === undefined
-        ? {}
-        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (e) {
     const cause =

@@ -4,6 +4,7 @@
  * was given stays valid.
  */
 import type { GenServer } from '../actors/index.js';
+import type { AdminAuth } from '../admin/admin-auth.js';
 import type { AdminBackend } from '../admin/backend.js';
 import { type AdminServer, startAdminServer } from '../admin/http-server.js';
 import type { Logger } from '../log/logger.js';
@@ -13,6 +14,8 @@ export interface AdminActorArgs {
   readonly backend: AdminBackend;
   readonly host: string;
   readonly port: number;
+  /** Who may call; decided once at start (a restart keeps the same rule). */
+  readonly auth: AdminAuth;
   readonly logger: Logger;
   readonly bound: { port: number | undefined };
 }
@@ -23,6 +26,7 @@ export const adminActorBehaviour: GenServer<AdminActorArgs, AdminServer> = {
     const server = await startAdminServer(args.backend, {
       host: args.host,
       port: args.bound.port ?? args.port,
+      auth: args.auth,
       logger: args.logger,
     });
     args.bound.port = server.port;

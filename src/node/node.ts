@@ -19,7 +19,9 @@ import {
   stopServer,
   stop as stopSystem,
 } from '../actors/index.js';
+import { resolveAdminAuth } from '../admin/admin-auth.js';
 import type { AdminBackend } from '../admin/backend.js';
+import type { DashboardBackend } from '../admin/dashboard-backend.js';
 import { renderPrometheus } from '../admin/prometheus.js';
 import * as api from '../broadcast/api.js';
 import { type ExchangeSelector, Outstanding } from '../broadcast/core/index.js';
@@ -42,6 +44,7 @@ import { NotReachableError } from '../peer-service/errors.js';
 import { type PeerService, peerServiceChildSpec } from '../peer-service/peer-service.js';
 import { startSupervisor } from '../supervisor/index.js';
 import { adminActorBehaviour } from './admin-actor.js';
+import { createDashboardSource } from './dashboard-source.js';
 import { metadataRpcBehaviour, metadataRpcName } from './metadata-rpc.js';
 import { checkNodeOptions, type NodeOptions } from './options.js';
 import { ServiceRouter } from './service-router.js';
@@ -55,6 +58,7 @@ type NodeEvent = 'up' | 'down' | 'membership';
 export class PlumtreeNode {
   private readonly events = new EventEmitter();
   private stopped = false;
+  private readonly dashboard: DashboardBackend;
 
   /** @internal Use {@link startNode}. */
   constructor(
@@ -72,8 +76,22 @@ export class PlumtreeNode {
       readonly adminPort: { port: number | undefined };
       readonly address: { host: string; port: number };
       readonly logger: Logger;
+      readonly overlay?: 'full' | 'hyparview';
     },
   ) {
+    this.dashboard = createDashboardSource({
+      name,
+      overlay: parts.overlay ?? 'full',
+      address: parts.address,
+      peerService: parts.peerService,
+      channels: parts.channels,
+      store: parts.store,
+      kvPrefix: KV_PREFIX,
+      registry: parts.registry,
+      broadcastMembers: () => this.broadcastMembers(),
+      getPeers: (root) => this.getPeers(root),
+      debugGetTree: (root, nodes, timeoutMs) => this.debugGetTree(root, nodes, [], timeoutMs),
+    });
     const ps = parts.peerService;
     ps.onUp('*', (p) => void this.events.emit('up', p));
     ps.onDown('*', (p) => void this.events.emit('down', p));
@@ -222,6 +240,10 @@ export class PlumtreeNode {
         if (!read || read.deleted) return { found: false };
         return { found: true, value: await this.parts.store.get(KV_PREFIX, key) };
       },
+      kvDelete: async (key) => {
+        await this.parts.store.delete(KV_PREFIX, key);
+      },
+      dashboard: this.dashboard,
       join: (peer) => this.join(peer),
       leave: () => this.leave(),
       metrics: () => this.metrics(),
@@ -339,6 +361,20 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     ...(options.broadcast?.handlers ?? []),
   ];
   const outstanding = new Outstanding();
+  const adminAuth = resolveAdminAuth({
+    host: options.adminHost ?? '127.0.0.1',
+    ...(options.adminToken !== undefined ? { token: options.adminToken } : {}),
+    ...(options.secret !== undefined ? { secret: options.secret } : {}),
+    ...(options.insecure ? { insecure: true } : {}),
+  });
+  if (
+    options.adminPort !== undefined &&
+    adminAuth.kind === 'open' &&
+    adminAuth.reason === 'insecure'
+  )
+    logger.warn('the admin API is open to anyone who can reach it (insecure)', {
+      host: options.adminHost,
+    });
   const adminBound = { port: undefined as number | undefined };
   let node: PlumtreeNode | undefined;
 
@@ -408,6 +444,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
                       backend: lazyBackend(() => node),
                       host: options.adminHost ?? '127.0.0.1',
                       port: options.adminPort ?? 0,
+                      auth: adminAuth,
                       logger,
                       bound: adminBound,
                     },
@@ -439,6 +476,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     adminPort: adminBound,
     address: { host, port: channels.address.port },
     logger,
+    overlay: options.overlay ?? 'full',
   });
   if (options.join && options.join.length > 0) {
     try {
@@ -491,6 +529,10 @@ function lazyBackend(get: () => PlumtreeNode | undefined): AdminBackend {
     exchanges: () => b().exchanges(),
     kvPut: (k, v) => b().kvPut(k, v),
     kvGet: (k) => b().kvGet(k),
+    kvDelete: (k) => b().kvDelete?.(k) ?? Promise.resolve(),
+    get dashboard() {
+      return get()?.adminBackend().dashboard;
+    },
     join: (p) => b().join(p),
     leave: () => b().leave(),
     metrics: () => b().metrics(),

@@ -1,4 +1,5 @@
 import type { SystemRef } from '../actors/index.js';
+import { AdminAuthError, resolveAdminAuth } from '../admin/admin-auth.js';
 import type { PlumtreeOptions } from '../broadcast/core/index.js';
 import type { BroadcastHandler } from '../broadcast/handler.js';
 import type { ChannelsTlsOptions } from '../channels/tls.js';
@@ -42,8 +43,17 @@ export interface NodeOptions {
   readonly channels?: readonly NodeChannelOption[];
   /** Serve the admin HTTP API on this port (0 = any free one); none if unset. */
   readonly adminPort?: number;
-  /** Default 127.0.0.1: the API can join and leave clusters, so it stays on loopback unless asked. */
+  /**
+   * Default 127.0.0.1: the API can join and leave clusters, so it stays on loopback
+   * unless asked. Anywhere else it needs `secret` (its token is then derived from it),
+   * `adminToken`, or `insecure`.
+   */
   readonly adminHost?: string;
+  /**
+   * The admin API's bearer token (at least 16 characters); always required when given.
+   * Without it, an admin API beyond loopback uses HMAC-SHA256(secret, "plumtree admin token v1") in hex.
+   */
+  readonly adminToken?: string;
   /** Persist membership and the metadata store here; memory only if unset. */
   readonly dataDir?: string;
   /**
@@ -84,6 +94,19 @@ export function checkNodeOptions(o: NodeOptions): void {
     (!Number.isInteger(o.adminPort) || o.adminPort < 0 || o.adminPort > 65535)
   ) {
     throw new NodeOptionsError(`adminPort must be an integer in 0..65535, got ${o.adminPort}`);
+  }
+  if (o.adminHost !== undefined && (typeof o.adminHost !== 'string' || o.adminHost.length === 0))
+    throw new NodeOptionsError('adminHost must be a non-empty string');
+  try {
+    resolveAdminAuth({
+      host: o.adminHost ?? '127.0.0.1',
+      ...(o.adminToken !== undefined ? { token: o.adminToken } : {}),
+      ...(o.secret !== undefined ? { secret: o.secret } : {}),
+      ...(o.insecure ? { insecure: true } : {}),
+    });
+  } catch (e) {
+    if (e instanceof AdminAuthError) throw new NodeOptionsError(e.message);
+    throw e;
   }
   if (o.heartbeat && !(o.heartbeat.intervalMs > 0))
     throw new NodeOptionsError('heartbeat.intervalMs must be > 0');

@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../../admin/admin-auth.js';
 import { createLogger } from '../../log/logger.js';
 import { startNode } from '../../node/node.js';
 import { parseHostPort } from '../../peer-service/address.js';
@@ -6,8 +7,9 @@ import type { Command } from '../command.js';
 import { EXIT_OK, UsageError } from '../usage-error.js';
 
 const usage = `plumtree node --name NAME [--host H] [--port P] [--join HOST:PORT]... [--secret S]
-              [--admin-port A] [--lazy-tick MS] [--exchange-tick MS] [--data-dir DIR]
-              [--heartbeat MS] [--insecure] [--log-level LEVEL]
+              [--admin-port A] [--admin-host H] [--admin-token T] [--lazy-tick MS]
+              [--exchange-tick MS] [--data-dir DIR] [--heartbeat MS] [--insecure]
+              [--log-level LEVEL]
 
   Runs one node until SIGINT or SIGTERM, then stops it cleanly. When it is ready it
   prints one JSON line on standard output:
@@ -20,7 +22,12 @@ const usage = `plumtree node --name NAME [--host H] [--port P] [--join HOST:PORT
   --join HOST:PORT    a seed to join at start; repeat for several
   --secret S          the cluster secret (or PLUMTREE_SECRET); required unless --insecure
   --insecure          run with no secret: any node that can reach this one may join
-  --admin-port A      serve the admin HTTP API on loopback port A (0 = any free port)
+  --admin-port A      serve the admin HTTP API and the dashboard on port A (0 = any free port)
+  --admin-host H      where the admin API listens (or PLUMTREE_ADMIN_HOST; default 127.0.0.1);
+                      beyond loopback it needs a bearer token: --admin-token, or one derived
+                      from the secret, unless --insecure
+  --admin-token T     the admin API's bearer token, at least 16 characters (or
+                      PLUMTREE_ADMIN_TOKEN); when given it is required even on loopback
   --lazy-tick MS      ms between lazy pushes (default 1000)
   --exchange-tick MS  ms between anti-entropy attempts (default 10000)
   --data-dir DIR      persist membership and the metadata store in DIR
@@ -44,6 +51,8 @@ export const nodeCommand: Command = {
       secret: { type: 'string' },
       insecure: { type: 'boolean' },
       'admin-port': { type: 'string' },
+      'admin-host': { type: 'string' },
+      'admin-token': { type: 'string' },
       'lazy-tick': { type: 'string' },
       'exchange-tick': { type: 'string' },
       'data-dir': { type: 'string' },
@@ -81,6 +90,24 @@ export const nodeCommand: Command = {
     const lazyTick = intFlag(values['lazy-tick'], 'lazy-tick', 1, 3_600_000);
     const exchangeTick = intFlag(values['exchange-tick'], 'exchange-tick', 1, 3_600_000);
     const heartbeat = intFlag(values.heartbeat, 'heartbeat', 1, 3_600_000);
+    const adminHost =
+      (values['admin-host'] as string | undefined) ?? process.env.PLUMTREE_ADMIN_HOST;
+    const adminToken =
+      (values['admin-token'] as string | undefined) ?? process.env.PLUMTREE_ADMIN_TOKEN;
+    if (adminHost !== undefined && adminHost.length === 0)
+      throw new UsageError('--admin-host must not be empty');
+    if (adminToken !== undefined && adminToken.length < 16)
+      throw new UsageError('--admin-token must be at least 16 characters');
+    if (
+      adminHost !== undefined &&
+      !isLoopbackHost(adminHost) &&
+      !secret &&
+      !adminToken &&
+      !insecure
+    )
+      throw new UsageError(
+        `--admin-host ${adminHost} is beyond loopback: give --secret (the token is derived from it), --admin-token, or --insecure`,
+      );
 
     let node: Awaited<ReturnType<typeof startNode>>;
     try {
@@ -92,6 +119,8 @@ export const nodeCommand: Command = {
         ...(insecure ? { insecure } : {}),
         join: joins,
         ...(adminPort !== undefined ? { adminPort } : {}),
+        ...(adminHost !== undefined ? { adminHost } : {}),
+        ...(adminToken !== undefined ? { adminToken } : {}),
         broadcast: {
           ...(lazyTick !== undefined ? { lazyTickPeriod: lazyTick } : {}),
           ...(exchangeTick !== undefined ? { exchangeTickPeriod: exchangeTick } : {}),
