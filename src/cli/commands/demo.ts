@@ -11,7 +11,7 @@ import { renderTree, type TreeNodes } from '../tree-render.js';
 import { treeSvg } from '../tree-svg.js';
 import { EXIT_OK, EXIT_RUNTIME, UsageError } from '../usage-error.js';
 
-const usage = `plumtree demo [--nodes N] [--messages M] [--lazy-tick MS] [--json] [--out DIR]
+const usage = `plumtree demo [--nodes N] [--messages M] [--lazy-tick MS] [--json] [--out DIR] [--keep]
 
   The main job: starts N node processes on loopback with a generated secret, joins
   them, broadcasts M messages from random nodes (each once every node has the one
@@ -24,6 +24,8 @@ const usage = `plumtree demo [--nodes N] [--messages M] [--lazy-tick MS] [--json
   --lazy-tick MS   ms between lazy pushes (default 200, so repairs show up quickly)
   --json           print the summary as JSON
   --out DIR        where the SVG goes (default demo-output)
+  --keep           leave the cluster running after the report, print each node's
+                   dashboard URL, and stop everything on Ctrl-C (SIGINT or SIGTERM)
   -h, --help       this help`;
 
 /** A request before it is numbered (distributes over the union). */
@@ -113,6 +115,19 @@ function printSummary(io: CliIo, s: DemoSummary, tree: string): void {
   if (s.svgFile) io.out(`tree picture written to ${s.svgFile}`);
 }
 
+/** Resolves on the first SIGINT or SIGTERM (and stops listening for them). */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const on = () => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve();
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
 /** `plumtree demo`. */
 export const demoCommand: Command = {
   name: 'demo',
@@ -125,6 +140,7 @@ export const demoCommand: Command = {
       'lazy-tick': { type: 'string' },
       json: { type: 'boolean' },
       out: { type: 'string' },
+      keep: { type: 'boolean' },
     });
     if (values.help) {
       io.out(usage);
@@ -137,6 +153,7 @@ export const demoCommand: Command = {
     const lazyTickMs = intFlag(values['lazy-tick'], 'lazy-tick', 10, 60_000, 200) as number;
     const outDir = (values.out as string | undefined) ?? 'demo-output';
     const json = values.json === true;
+    const keep = values.keep === true;
     const tty = !json && process.stderr.isTTY === true;
     const say = (line: string) => {
       if (!json) io.err(line);
@@ -176,10 +193,18 @@ export const demoCommand: Command = {
       );
     };
     try {
-      const ports = await Promise.all(
-        workers.map((w) => w.ask<number>({ cmd: 'start', name: w.name, secret, lazyTickMs })),
+      const started = await Promise.all(
+        workers.map((w) =>
+          w.ask<{ port: number; adminPort?: number }>({
+            cmd: 'start',
+            name: w.name,
+            secret,
+            lazyTickMs,
+            admin: keep,
+          }),
+        ),
       );
-      const seed = `127.0.0.1:${ports[0]}`;
+      const seed = `127.0.0.1:${started[0]?.port}`;
       await Promise.all(workers.slice(1).map((w) => w.ask({ cmd: 'join', seed })));
       const deadline = Date.now() + 20_000;
       for (;;) {
@@ -223,9 +248,26 @@ export const demoCommand: Command = {
         treeSvg(root, nodes, `Broadcast tree rooted at ${root} (${n} nodes)`),
       );
       const summary: DemoSummary = { ...base, svgFile };
-      if (json) io.out(JSON.stringify({ ...summary, missed, tree: nodes }));
+      const dashboards = keep
+        ? Object.fromEntries(
+            names.map((name, i) => [name, `http://127.0.0.1:${started[i]?.adminPort}/`]),
+          )
+        : undefined;
+      if (json) io.out(JSON.stringify({ ...summary, missed, tree: nodes, dashboards }));
       else printSummary(io, summary, renderTree(root, nodes));
-      return summary.allDelivered && missed === 0 ? EXIT_OK : EXIT_RUNTIME;
+      const code = summary.allDelivered && missed === 0 ? EXIT_OK : EXIT_RUNTIME;
+      if (dashboards) {
+        if (!json) {
+          io.out('');
+          io.out('the cluster keeps running; dashboards:');
+          for (const [name, url] of Object.entries(dashboards))
+            io.out(`  ${name.padEnd(8)} ${url}`);
+        }
+        say('press Ctrl-C to stop the cluster');
+        await untilSignal();
+        say('stopping the cluster...');
+      }
+      return code;
     } finally {
       await stopAll();
     }

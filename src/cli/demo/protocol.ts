@@ -8,6 +8,8 @@ export type DemoRequest =
       readonly name: string;
       readonly secret: string;
       readonly lazyTickMs: number;
+      /** Also serve the admin API and dashboard on a free loopback port. */
+      readonly admin: boolean;
     }
   | { readonly seq: number; readonly cmd: 'join'; readonly seed: string }
   | { readonly seq: number; readonly cmd: 'members' }

@@ -42,9 +42,10 @@ async function handle(req: DemoRequest): Promise<unknown> {
           handlers: [demoHandler() as BroadcastHandler],
           lazyTickPeriod: req.lazyTickMs,
         },
+        ...(req.admin ? { adminPort: 0 } : {}),
         logger: createLogger({ level: 'warn' }),
       });
-      return node.address.port;
+      return { port: node.address.port, adminPort: node.adminPort };
     case 'join':
       await node?.join(req.seed);
       return true;
@@ -87,3 +88,6 @@ process.on('message', (req: DemoRequest) => {
 process.on('disconnect', () => {
   void (node ? node.stop() : Promise.resolve()).finally(() => process.exit(0));
 });
+// Ctrl-C in a terminal reaches the whole process group: the demo decides when its
+// nodes stop (it asks each to stop cleanly), so a node process ignores it.
+process.on('SIGINT', () => undefined);
