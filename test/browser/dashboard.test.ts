@@ -10,6 +10,17 @@ import { type PlumtreeNode, startNode } from '../../src/node/node.js';
 import { type CliProcess, runCliProcess } from '../support/cli.js';
 import { type BrowserSession, chromiumAvailable, openBrowser } from './chromium.js';
 
+// The page's globals, for the functions that run in the browser (this project compiles without the DOM lib).
+interface PageElement {
+  getAttribute(name: string): string | null;
+  readonly textContent: string | null;
+}
+declare const document: {
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): { readonly length: number };
+};
+declare const window: Record<string, unknown>;
+
 const SECRET = 'dashboard-browser-test-secret';
 const silent = createLogger({ level: 'silent' });
 
@@ -81,7 +92,7 @@ describe.skipIf(!chromiumAvailable)('dashboard in Chromium on a 5-node cluster',
     browser = await openBrowser();
     await browser.page.goto(`${base}/`);
     await browser.page.evaluate(() => {
-      (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
+      window.loadedOnce = true;
     });
   }, 60_000);
 
@@ -143,9 +154,7 @@ describe.skipIf(!chromiumAvailable)('dashboard in Chromium on a 5-node cluster',
       undefined,
       { timeout: 5_000, polling: 100 },
     );
-    expect(
-      await browser.page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce),
-    ).toBe(true);
+    expect(await browser.page.evaluate(() => window.loadedOnce)).toBe(true);
   });
 
   it('shows a key put through the API in the store view', async () => {

@@ -1,4 +1,3 @@
-import { isLoopbackHost } from '../../admin/admin-auth.js';
 import { createLogger } from '../../log/logger.js';
 import { startNode } from '../../node/node.js';
 import { parseHostPort } from '../../peer-service/address.js';
@@ -91,23 +90,15 @@ export const nodeCommand: Command = {
     const exchangeTick = intFlag(values['exchange-tick'], 'exchange-tick', 1, 3_600_000);
     const heartbeat = intFlag(values.heartbeat, 'heartbeat', 1, 3_600_000);
     const adminHost =
-      (values['admin-host'] as string | undefined) ?? process.env.PLUMTREE_ADMIN_HOST;
+      (values['admin-host'] as string | undefined) ??
+      (process.env.PLUMTREE_ADMIN_HOST || undefined);
     const adminToken =
-      (values['admin-token'] as string | undefined) ?? process.env.PLUMTREE_ADMIN_TOKEN;
+      (values['admin-token'] as string | undefined) ??
+      (process.env.PLUMTREE_ADMIN_TOKEN || undefined);
     if (adminHost !== undefined && adminHost.length === 0)
       throw new UsageError('--admin-host must not be empty');
     if (adminToken !== undefined && adminToken.length < 16)
       throw new UsageError('--admin-token must be at least 16 characters');
-    if (
-      adminHost !== undefined &&
-      !isLoopbackHost(adminHost) &&
-      !secret &&
-      !adminToken &&
-      !insecure
-    )
-      throw new UsageError(
-        `--admin-host ${adminHost} is beyond loopback: give --secret (the token is derived from it), --admin-token, or --insecure`,
-      );
 
     let node: Awaited<ReturnType<typeof startNode>>;
     try {
