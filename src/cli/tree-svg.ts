@@ -29,13 +29,18 @@ export function treeSvg(
 
   const colW = 110;
   const rowH = 90;
-  const width = Math.max(...layers.map((l) => l.length), 1) * colW + 40;
-  const height = layers.length * rowH + 70;
+  // The title and the legend get lines of their own, and the picture is at least as wide
+  // as the title (about 8.5 px a character at 15 px bold), so they never overlap.
+  const top = 100;
+  const width = Math.ceil(
+    Math.max(Math.max(...layers.map((l) => l.length), 1) * colW + 40, title.length * 8.5 + 40, 300),
+  );
+  const height = (layers.length - 1) * rowH + top + 40;
   const pos = new Map<string, { x: number; y: number }>();
   layers.forEach((layer, d) => {
     const offset = (width - layer.length * colW) / 2;
     layer.forEach((n, i) => {
-      pos.set(n, { x: offset + i * colW + colW / 2, y: 60 + d * rowH });
+      pos.set(n, { x: offset + i * colW + colW / 2, y: top + d * rowH });
     });
   });
 
@@ -69,7 +74,12 @@ export function treeSvg(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<rect width="100%" height="100%" fill="#fafafa"/>`,
     `<text x="20" y="28" font-family="sans-serif" font-size="15" font-weight="bold">${esc(title)}</text>`,
-    `<text x="${width - 20}" y="28" text-anchor="end" font-family="sans-serif" font-size="11" fill="#555">solid: eager   dashed: lazy</text>`,
+    `<g font-family="sans-serif" font-size="11" fill="#555">`,
+    `<rect x="20" y="47" width="24" height="2.5" fill="#1f6feb"/><text x="50" y="52">eager</text>`,
+    `<rect x="100" y="47.5" width="5" height="1" fill="#999"/><rect x="109" y="47.5" width="5" height="1" fill="#999"/><rect x="118" y="47.5" width="5" height="1" fill="#999"/><text x="130" y="52">lazy</text>`,
+    `<circle cx="180" cy="48" r="6" fill="#f0883e" stroke="#333"/><text x="192" y="52">root</text>`,
+    `<circle cx="236" cy="48" r="6" fill="#ccc" stroke="#333"/><text x="248" y="52">down</text>`,
+    `</g>`,
     ...lines,
     ...circles,
     '</svg>',

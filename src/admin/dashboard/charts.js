@@ -6,7 +6,7 @@ const H = 46;
 
 /** A plot: a title, the latest value, and a line of the last `capacity` samples. */
 export class Sparkline {
-  constructor(parent, { id, title, unit = '', capacity = 300 }) {
+  constructor(parent, { id, title, unit = '', hint = '', capacity = 300 }) {
     this.capacity = capacity;
     this.points = [];
     this.unit = unit;
@@ -23,7 +23,7 @@ export class Sparkline {
     parent.append(
       h(
         'div',
-        { class: 'chart', id: `chart-${id}` },
+        { class: 'chart', id: `chart-${id}`, title: hint },
         h('div', { class: 'chart-head' }, h('span', { class: 'chart-title' }, title), this.value),
         svg,
         this.max,
@@ -62,17 +62,58 @@ export class Sparkline {
 /** The dashboard's plots, fed with consecutive state samples (rates are per second). */
 export class Numbers {
   constructor(parent) {
-    const mk = (id, title, unit) => new Sparkline(parent, { id, title, unit });
+    const mk = (id, title, unit, hint) => new Sparkline(parent, { id, title, unit, hint });
     this.plots = {
-      delivered: mk('delivered', 'delivered / s', ''),
-      rmr: mk('rmr', 'duplicates per delivery (RMR)', ''),
-      ihave: mk('ihave', 'i_have / s', ''),
-      graft: mk('graft', 'graft / s', ''),
-      prune: mk('prune', 'prune / s', ''),
-      outstanding: mk('outstanding', 'outstanding i_have', ''),
-      latency: mk('latency', 'store write → here', ' ms'),
-      rtt: mk('rtt', 'ping round trip (median)', ' ms'),
-      bytes: mk('bytes', 'channel bytes / s (in+out)', 'B'),
+      delivered: mk(
+        'delivered',
+        'delivered / s',
+        '',
+        'payloads of any handler merged here as new, per second',
+      ),
+      pushes: mk(
+        'pushes',
+        'eager pushes / s',
+        '',
+        'payloads this node pushed to its eager peers, per second',
+      ),
+      rmr: mk(
+        'rmr',
+        'duplicates (RMR)',
+        '',
+        'redundant copies received per payload delivered (0 on a perfect tree)',
+      ),
+      ihave: mk('ihave', 'i_have / s', '', 'lazy announcements sent and received, per second'),
+      graft: mk(
+        'graft',
+        'graft / s',
+        '',
+        'grafts sent and received (a missing payload pulled, the link made eager), per second',
+      ),
+      prune: mk(
+        'prune',
+        'prune / s',
+        '',
+        'prunes sent and received (a redundant link made lazy), per second',
+      ),
+      outstanding: mk(
+        'outstanding',
+        'outstanding i_have',
+        '',
+        'lazy announcements still waiting to be answered',
+      ),
+      latency: mk(
+        'latency',
+        'write → here',
+        ' ms',
+        'how long after a store write elsewhere it arrived here (median of recent ones)',
+      ),
+      rtt: mk('rtt', 'ping, median', ' ms', 'median smallest ping round trip to the peers'),
+      bytes: mk(
+        'bytes',
+        'channel bytes / s',
+        'B',
+        'bytes sent and received on every channel, per second',
+      ),
     };
     this.last = undefined;
   }
@@ -94,6 +135,7 @@ export class Numbers {
     const delivered = rate(c.delivered, p.delivered);
     const dup = rate(c.duplicates, p.duplicates);
     this.plots.delivered.push(delivered);
+    this.plots.pushes.push(rate(msgs(c.sent, 'broadcast'), msgs(p.sent, 'broadcast')));
     this.plots.rmr.push(delivered > 0 ? dup / delivered : undefined);
     this.plots.ihave.push(rate(both(c, 'i_have'), both(p, 'i_have')));
     this.plots.graft.push(rate(both(c, 'graft'), both(p, 'graft')));

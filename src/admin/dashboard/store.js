@@ -49,7 +49,7 @@ export class StorePanel {
     const item = h(
       'li',
       { class: what },
-      h('span', { class: 'time' }, new Date().toLocaleTimeString()),
+      h('span', { class: 'time' }, new Date().toISOString().slice(11, 19)),
       h('span', { class: `op ${what}` }, what),
       h('span', { class: 'mono' }, entry.key),
       entry.deleted
