@@ -115,16 +115,15 @@ function printSummary(io: CliIo, s: DemoSummary, tree: string): void {
   if (s.svgFile) io.out(`tree picture written to ${s.svgFile}`);
 }
 
-/** Resolves on the first SIGINT or SIGTERM (and stops listening for them). */
+/**
+ * Resolves on the first SIGINT or SIGTERM. The handlers stay: in a terminal, Ctrl-C
+ * reaches this process both from the terminal and relayed by the npm/tsx wrappers, and
+ * that second signal must not cut the clean stop short (the stop is bounded anyway).
+ */
 function untilSignal(): Promise<void> {
   return new Promise((resolve) => {
-    const on = () => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve();
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+    process.on('SIGINT', () => resolve());
+    process.on('SIGTERM', () => resolve());
   });
 }
 
