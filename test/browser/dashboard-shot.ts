@@ -24,7 +24,10 @@ const demo = spawn(
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 const exited = new Promise<number | null>((r) => demo.once('exit', (code) => r(code)));
-const report = await new Promise<{ dashboards: Record<string, string> }>((resolve, reject) => {
+const report = await new Promise<{
+  dashboards: Record<string, string>;
+  pids: Record<string, number>;
+}>((resolve, reject) => {
   let buf = '';
   demo.stdout.on('data', (c: Buffer) => {
     buf += c.toString('utf8');
@@ -39,10 +42,17 @@ console.error(`demo running; dashboards: ${urls.join(' ')}`);
 const browser = await openBrowser({ width: 1440, height: 900 });
 try {
   await browser.page.goto(urls[0] as string);
-  // Writes from every node: broadcasts of several roots, repairs, and store changes arriving.
-  const deadline = Date.now() + TRAFFIC_MS;
-  for (let i = 0; Date.now() < deadline; i++) {
-    const url = urls[i % urls.length] as string;
+  // Writes from every node: broadcasts of several roots, repairs, and store changes
+  // arriving. Node8 is killed with SIGKILL two thirds of the way through, so the plots
+  // show the repair and the picture shows how a down node looks.
+  const start = Date.now();
+  let live = urls;
+  for (let i = 0; Date.now() < start + TRAFFIC_MS; i++) {
+    if (live === urls && Date.now() > start + (TRAFFIC_MS * 2) / 3) {
+      process.kill(report.pids.node8 as number, 'SIGKILL');
+      live = urls.filter((u) => u !== report.dashboards.node8);
+    }
+    const url = live[i % live.length] as string;
     const burst = 1 + (Math.floor(i / 20) % 4);
     await Promise.all(
       Array.from({ length: burst }, (_, j) =>
@@ -50,7 +60,10 @@ try {
           method: 'PUT',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
-            value: { reading: Math.round(Math.random() * 1000) / 10, from: i % urls.length },
+            value: {
+              reading: Math.round(Math.random() * 1000) / 10,
+              via: Object.keys(report.dashboards).find((n) => report.dashboards[n] === url),
+            },
           }),
         }),
       ),
@@ -58,7 +71,7 @@ try {
     await new Promise((r) => setTimeout(r, 120));
   }
   await browser.page.waitForFunction(
-    'document.querySelectorAll("#tree [data-edge=eager]").length >= 7',
+    'document.querySelector(\'#tree [data-node="node8"]\')?.getAttribute("data-status") === "down"',
   );
   await browser.page.screenshot({ path: out, fullPage: true });
   console.error(`screenshot written to ${out}`);

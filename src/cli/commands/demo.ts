@@ -60,6 +60,8 @@ class Worker {
       }
     });
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    // Errors of the IPC channel reach the pending requests through 'exit'; they must not crash the demo.
+    proc.on('error', () => undefined);
     proc.once('exit', () => {
       for (const p of this.pending.values()) p.reject(new Error(`${name} exited`));
       this.pending.clear();
@@ -83,7 +85,16 @@ class Worker {
           reject(e);
         },
       });
-      this.proc.send({ ...req, seq } as DemoRequest);
+      const fail = (message: string) => {
+        const p = this.pending.get(seq);
+        this.pending.delete(seq);
+        p?.reject(new Error(message));
+      };
+      // A node process that died (killed while the cluster was kept) has no channel left.
+      if (!this.proc.connected) return fail(`${this.name} is not running`);
+      this.proc.send({ ...req, seq } as DemoRequest, (e) => {
+        if (e) fail(`${this.name}: ${e.message}`);
+      });
     });
   }
 }
@@ -252,7 +263,9 @@ export const demoCommand: Command = {
             names.map((name, i) => [name, `http://127.0.0.1:${started[i]?.adminPort}/`]),
           )
         : undefined;
-      if (json) io.out(JSON.stringify({ ...summary, missed, tree: nodes, dashboards }));
+      // With --keep, the process ids let a script stop or kill one node to watch the others react.
+      const pids = keep ? Object.fromEntries(workers.map((w) => [w.name, w.proc.pid])) : undefined;
+      if (json) io.out(JSON.stringify({ ...summary, missed, tree: nodes, dashboards, pids }));
       else printSummary(io, summary, renderTree(root, nodes));
       const code = summary.allDelivered && missed === 0 ? EXIT_OK : EXIT_RUNTIME;
       if (dashboards) {
