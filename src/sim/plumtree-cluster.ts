@@ -141,9 +141,9 @@ export class PlumtreeCluster {
     this.node(name).feed({ type: 'update', members });
   }
 
-  /** Feeds a lazy tick (or an exchange tick) to `name` now. */
+  /** Fires `name`'s lazy tick (or exchange tick) now, as if its timer were due. */
   tick(name: string, kind: 'lazyTick' | 'exchangeTick' = 'lazyTick'): void {
-    this.node(name).feed({ type: kind });
+    this.node(name).feed({ type: 'timer', key: { type: kind } });
   }
 
   /** Runs the network for `ms` of simulated time. */

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { getPeers, type PlumtreeEffect, step } from '../../src/broadcast/core/index.js';
+import {
+  getPeers,
+  type PlumtreeEffect,
+  step,
+  type TimerKey,
+} from '../../src/broadcast/core/index.js';
 import { announce, broadcastMsg, deliver, entry, H, makeState, ofType, sent } from './helpers.js';
 
 const immediate = { delayedGraft: false, treeOptimization: false } as const;
 
-function fireGraftTimer(s: ReturnType<typeof makeState>, key: string, stale = false) {
-  const asks = ofType(step(s, { type: 'timer', key }), 'isStale');
-  return asks.flatMap((ask) => step(s, { type: 'isStaleResult', token: ask.token, stale }));
+function fireGraftTimer(s: ReturnType<typeof makeState>, key: TimerKey, stale = false) {
+  const asks = ofType(step(s, { type: 'timer', key }, 0), 'isStale');
+  return asks.flatMap((ask) => step(s, { type: 'isStaleResult', token: ask.token, stale }, 0));
 }
 
-function timerKeyOf(effects: PlumtreeEffect[]): string {
+function timerKeyOf(effects: PlumtreeEffect[]): TimerKey {
   const set = ofType(effects, 'setTimer')[0];
   if (set === undefined) throw new Error('no timer armed');
   return set.key;
@@ -19,11 +24,15 @@ describe('receiving i_have', () => {
   it('asks isStale once per announcement of a batch', () => {
     const s = makeState();
     const entries = [entry({ id: 1 }), entry({ id: 2 }), entry({ id: 3 })];
-    const effects = step(s, {
-      type: 'receive',
-      from: 'd',
-      msg: { type: 'i_have', entries, from: 'd' },
-    });
+    const effects = step(
+      s,
+      {
+        type: 'receive',
+        from: 'd',
+        msg: { type: 'i_have', entries, from: 'd' },
+      },
+      0,
+    );
     expect(ofType(effects, 'isStale').map((e) => e.id)).toEqual([1, 2, 3]);
   });
 
@@ -125,11 +134,15 @@ describe('receiving i_have', () => {
 
   it('ignores announcements for an unregistered handler', () => {
     const s = makeState();
-    const effects = step(s, {
-      type: 'receive',
-      from: 'd',
-      msg: { type: 'i_have', entries: [entry({ handler: 'nope' })], from: 'd' },
-    });
+    const effects = step(
+      s,
+      {
+        type: 'receive',
+        from: 'd',
+        msg: { type: 'i_have', entries: [entry({ handler: 'nope' })], from: 'd' },
+      },
+      0,
+    );
     expect(ofType(effects, 'isStale')).toEqual([]);
     expect(ofType(effects, 'metric')[0]?.metric.kind).toBe('unknownHandlerDropped');
   });
@@ -137,15 +150,19 @@ describe('receiving i_have', () => {
   it('treats an isStale that threw as not stale, and logs it', () => {
     const s = makeState({ options: immediate });
     const [ask] = ofType(
-      step(s, {
-        type: 'receive',
-        from: 'd',
-        msg: { type: 'i_have', entries: [entry()], from: 'd' },
-      }),
+      step(
+        s,
+        {
+          type: 'receive',
+          from: 'd',
+          msg: { type: 'i_have', entries: [entry()], from: 'd' },
+        },
+        0,
+      ),
       'isStale',
     );
     if (ask === undefined) throw new Error('no isStale');
-    const effects = step(s, { type: 'isStaleFailed', token: ask.token, error: new Error('x') });
+    const effects = step(s, { type: 'isStaleFailed', token: ask.token, error: new Error('x') }, 0);
     expect(sent(effects, 'graft').map(([to]) => to)).toEqual(['d']);
     expect(ofType(effects, 'log')).toHaveLength(1);
   });
@@ -154,12 +171,16 @@ describe('receiving i_have', () => {
 describe('receiving ignored_i_have', () => {
   it('acknowledges the announcement owed to that peer only', () => {
     const s = makeState({ lazys: ['d', 'e'] });
-    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 });
-    step(s, {
-      type: 'receive',
-      from: 'd',
-      msg: { type: 'ignored_i_have', id: 'x', handler: H, round: 0, root: 'a', from: 'd' },
-    });
+    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 }, 0);
+    step(
+      s,
+      {
+        type: 'receive',
+        from: 'd',
+        msg: { type: 'ignored_i_have', id: 'x', handler: H, round: 0, root: 'a', from: 'd' },
+      },
+      0,
+    );
     expect(s.outstanding.countFor('d')).toBe(0);
     expect(s.outstanding.countFor('e')).toBe(1);
   });

@@ -74,7 +74,7 @@ describe('PlumtreeCluster', () => {
     c.net.crash('n0');
     c.net.add(n0);
     n0.start({ lazyPhaseMs: 1000, exchangePhaseMs: 10_000, exchangeDurationMs: 500 });
-    n0.feed({ type: 'exchangeTick' });
+    n0.feed({ type: 'timer', key: { type: 'exchangeTick' } });
     expect(listExchanges(n0.state).map((x) => x.handle)).toEqual(['handle-1']);
     c.runFor(600);
     expect(listExchanges(n0.state)).toEqual([]);

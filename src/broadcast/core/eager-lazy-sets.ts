@@ -15,9 +15,11 @@ interface MutablePeerSets {
 /**
  * The eager and lazy peers of one node, per tree.
  *
- * At most `maxTrees` roots have a tree of their own (the oldest after the
- * template is dropped beyond), so memory is bounded even when roots are not
- * members, as with partial views.
+ * At most `maxTrees` roots have a tree of their own (the least recently used
+ * one other than the template is dropped beyond), so memory is bounded even when
+ * roots are not members, as with partial views. Eviction is by use, not by age:
+ * with more active roots than room, dropping the oldest would drop trees still in
+ * use, and each of them would be rebuilt (grafts and prunes) over and over.
  *
  * Invariants kept by every method: in each tree (and in the common sets) eager and
  * lazy are disjoint and never contain `node`; a tree's eager ∪ lazy always contains
@@ -31,8 +33,11 @@ export class EagerLazySets {
   /** Lazy peers shared likewise. */
   readonly commonLazys: Set<NodeName>;
   // One map instead of the reference's two keeps a tree's two sets together; a
-  // root's entry appears the first time its tree changes here.
+  // root's entry appears the first time its tree changes here. Map order is use
+  // order: a tree used is moved to the end, so the first entries are the coldest.
   private readonly trees = new Map<NodeName, MutablePeerSets>();
+  // The tree new roots are seeded from: the first one learned, kept while it exists.
+  private template: NodeName | undefined;
 
   constructor(
     readonly node: NodeName,
@@ -54,7 +59,10 @@ export class EagerLazySets {
    */
   peers(root: NodeName): PeerSets {
     const tree = this.trees.get(root);
-    if (tree !== undefined) return tree;
+    if (tree !== undefined) {
+      this.touch(root, tree);
+      return tree;
+    }
     if (this.seed === 'learned' && this.trees.size > 0) return this.materialize(root);
     return { eagers: this.commonEagers, lazys: this.commonLazys };
   }
@@ -72,7 +80,7 @@ export class EagerLazySets {
     return this.trees.has(root);
   }
 
-  /** Roots that have their own entry, oldest first. */
+  /** Roots that have their own entry, least recently used first. */
   roots(): IterableIterator<NodeName> {
     return this.trees.keys();
   }
@@ -112,11 +120,32 @@ export class EagerLazySets {
     }
   }
 
+  /**
+   * Makes sure this node links to `peer`: where `peer` is in neither set (the
+   * common sets or a tree), it becomes eager there; existing links stay as they
+   * are. Returns whether anything changed.
+   */
+  link(peer: NodeName): boolean {
+    if (peer === this.node) return false;
+    let changed = false;
+    if (!this.commonEagers.has(peer) && !this.commonLazys.has(peer)) {
+      this.commonEagers.add(peer);
+      changed = true;
+    }
+    for (const tree of this.trees.values()) {
+      if (tree.eagers.has(peer) || tree.lazys.has(peer)) continue;
+      tree.eagers.add(peer);
+      changed = true;
+    }
+    return changed;
+  }
+
   /** A member left: gone from every set, and its own tree is forgotten. */
   removeMember(peer: NodeName): void {
     this.commonEagers.delete(peer);
     this.commonLazys.delete(peer);
     this.trees.delete(peer);
+    if (this.template === peer) this.template = this.trees.keys().next().value;
     for (const tree of this.trees.values()) {
       tree.eagers.delete(peer);
       tree.lazys.delete(peer);
@@ -126,6 +155,7 @@ export class EagerLazySets {
   /** Forgets every per-root tree; every root falls back to the common sets. */
   resetTrees(): void {
     this.trees.clear();
+    this.template = undefined;
   }
 
   private materialize(root: NodeName): MutablePeerSets {
@@ -133,21 +163,25 @@ export class EagerLazySets {
     if (tree === undefined) {
       tree = this.seedFor();
       this.trees.set(root, tree);
+      this.template ??= root;
       if (this.trees.size > this.maxTrees) this.evictOne();
+    } else {
+      this.touch(root, tree);
     }
     return tree;
   }
 
+  private touch(root: NodeName, tree: MutablePeerSets): void {
+    this.trees.delete(root);
+    this.trees.set(root, tree);
+  }
+
   // Roots are not bounded by the membership under partial views, so trees are
-  // capped: the oldest after the template goes (the template seeds new roots, and
-  // an evicted root simply starts again from it).
+  // capped: the least recently used but the template goes (the template seeds new
+  // roots, and an evicted root simply starts again from it).
   private evictOne(): void {
-    let first = true;
     for (const root of this.trees.keys()) {
-      if (first) {
-        first = false;
-        continue;
-      }
+      if (root === this.template) continue;
       this.trees.delete(root);
       return;
     }
@@ -155,7 +189,8 @@ export class EagerLazySets {
 
   private seedFor(): MutablePeerSets {
     if (this.seed === 'learned') {
-      for (const template of this.trees.values()) {
+      const template = this.template === undefined ? undefined : this.trees.get(this.template);
+      if (template !== undefined) {
         const eagers = new Set(template.eagers);
         const lazys = new Set<NodeName>();
         for (const p of template.lazys) lazys.add(p);
