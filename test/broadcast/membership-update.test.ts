@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { broadcastMembers, getPeers, step } from '../../src/broadcast/core/index.js';
-import { announce, broadcastMsg, deliver, entry, H, makeState, ofType } from './helpers.js';
+import {
+  broadcastMembers,
+  createPlumtreeState,
+  getPeers,
+  step,
+} from '../../src/broadcast/core/index.js';
+import { seededRng } from '../../src/util/rng.js';
+import { announce, broadcastMsg, deliver, entry, H, makeState, ofType, sorted } from './helpers.js';
 
 describe('update(members)', () => {
   it('adds a new member as eager in the common sets', () => {
@@ -65,5 +71,37 @@ describe('update(members)', () => {
     const s = makeState();
     step(s, { type: 'peerDown', peer: 'zz' }, 0);
     expect(s.down.size).toBe(0);
+  });
+});
+
+describe('re-linking the ring (documented initial sets)', () => {
+  const documented = () =>
+    createPlumtreeState({
+      node: 'a',
+      members: ['a', 'b', 'c', 'd', 'e', 'f'],
+      handlers: [H],
+      rng: seededRng(3),
+    });
+  const linked = (s: ReturnType<typeof documented>, p: string) =>
+    s.sets.commonEagers.has(p) || s.sets.commonLazys.has(p);
+
+  it('links the next live successor when the successor is removed', () => {
+    const s = documented();
+    expect(s.sets.commonEagers.has('b')).toBe(true);
+    step(s, { type: 'update', members: ['a', 'c', 'd', 'e', 'f'] }, 0);
+    expect(linked(s, 'c')).toBe(true);
+  });
+
+  it('links the next live successor when the successor goes down', () => {
+    const s = documented();
+    step(s, { type: 'peerDown', peer: 'b' }, 0);
+    expect(linked(s, 'c')).toBe(true);
+    expect(s.sets.commonEagers.has('b')).toBe(true);
+  });
+
+  it('leaves explicit initial sets alone', () => {
+    const s = makeState();
+    step(s, { type: 'update', members: ['a', 'c', 'd', 'e'] }, 0);
+    expect(sorted([...s.sets.commonEagers, ...s.sets.commonLazys])).toEqual(['c', 'd']);
   });
 });

@@ -80,6 +80,25 @@ export class EagerLazySets {
     return this.trees.has(root);
   }
 
+  /**
+   * Whether the tree of `root` may take a shape of its own (the tree optimisation
+   * asks) without pushing another root's shaped tree out: there is room, or its
+   * tree is shaped already, or some other tree is a plain copy of the seed and can
+   * go for free. When roots outnumber `maxTrees`, the roots beyond keep riding the
+   * seed tree, which works everywhere, instead of evicting each other's shapes in
+   * turn and rebuilding them with grafts and prunes.
+   */
+  mayShape(root: NodeName): boolean {
+    if (this.trees.size < this.maxTrees) return true;
+    const seed = this.seedFor();
+    const tree = this.trees.get(root);
+    if (tree !== undefined && !sameSets(tree, seed)) return true;
+    for (const [r, t] of this.trees) {
+      if (r !== root && r !== this.template && sameSets(t, seed)) return true;
+    }
+    return false;
+  }
+
   /** Roots that have their own entry, least recently used first. */
   roots(): IterableIterator<NodeName> {
     return this.trees.keys();
@@ -164,7 +183,7 @@ export class EagerLazySets {
       tree = this.seedFor();
       this.trees.set(root, tree);
       this.template ??= root;
-      if (this.trees.size > this.maxTrees) this.evictOne();
+      if (this.trees.size > this.maxTrees) this.evictOne(root);
     } else {
       this.touch(root, tree);
     }
@@ -177,14 +196,24 @@ export class EagerLazySets {
   }
 
   // Roots are not bounded by the membership under partial views, so trees are
-  // capped: the least recently used but the template goes (the template seeds new
-  // roots, and an evicted root simply starts again from it).
-  private evictOne(): void {
-    for (const root of this.trees.keys()) {
-      if (root === this.template) continue;
-      this.trees.delete(root);
-      return;
+  // capped. The victim is the least recently used tree that its seed would give
+  // back unchanged (dropping it loses nothing), else the least recently used one;
+  // never the template, which seeds new roots (an evicted root simply starts
+  // again from it). Plain LRU alone still thrashes when roots take turns: the
+  // tree optimisation shapes each root's tree, so a reseeded tree disagrees with
+  // the neighbours' copies and costs grafts and prunes to rebuild, every round.
+  private evictOne(keep: NodeName): void {
+    const seed = this.seedFor();
+    let victim: NodeName | undefined;
+    for (const [root, tree] of this.trees) {
+      if (root === this.template || root === keep) continue;
+      victim ??= root;
+      if (sameSets(tree, seed)) {
+        victim = root;
+        break;
+      }
     }
+    if (victim !== undefined) this.trees.delete(victim);
   }
 
   private seedFor(): MutablePeerSets {
@@ -201,4 +230,14 @@ export class EagerLazySets {
     }
     return { eagers: new Set(this.commonEagers), lazys: new Set(this.commonLazys) };
   }
+}
+
+function sameSets(a: MutablePeerSets, b: MutablePeerSets): boolean {
+  return sameSet(a.eagers, b.eagers) && sameSet(a.lazys, b.lazys);
+}
+
+function sameSet(a: ReadonlySet<NodeName>, b: ReadonlySet<NodeName>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }

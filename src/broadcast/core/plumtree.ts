@@ -364,6 +364,7 @@ function optimize(
 ): void {
   const { root } = entry;
   if (!state.allMembers.has(grafted) || !state.sets.peers(root).eagers.has(pruned)) return;
+  if (!state.sets.mayShape(root)) return;
   send(out, grafted, graftMessage(state, entry, true));
   addEager(state, root, grafted);
   send(out, pruned, { type: 'prune', root, from: state.node });
