@@ -22,6 +22,8 @@ export interface PlumtreeClusterConfig {
   /** Link latency range in ms. Default 1..10. */
   readonly latency?: LatencyRange;
   readonly faults?: FaultModel<WireMessage>;
+  /** Per-message transmission time in ms; makes each link a FIFO queue (see `SimNetwork`). */
+  readonly transmissionMs?: (msg: WireMessage) => number;
   /** Core options for every node. */
   readonly options?: Partial<PlumtreeOptions>;
   /** Name of the one {@link SetHandler} each node runs. Default `'set'`. */
@@ -76,6 +78,7 @@ export class PlumtreeCluster {
       rng: this.derive(),
       ...(config.latency === undefined ? {} : { latency: config.latency }),
       ...(config.faults === undefined ? {} : { faults: config.faults }),
+      ...(config.transmissionMs === undefined ? {} : { transmissionMs: config.transmissionMs }),
       onSend: this.stats.onSend,
     });
     for (const name of names) this.spawn(name, config.membersOf?.(name) ?? names);

@@ -185,3 +185,41 @@ describe('receiving ignored_i_have', () => {
     expect(s.outstanding.countFor('e')).toBe(1);
   });
 });
+
+describe('graft postponed while the eager parent is busy', () => {
+  const at = (s: ReturnType<typeof makeState>, t: number, key: TimerKey) =>
+    step(s, { type: 'timer', key }, t);
+
+  function busyParent() {
+    const s = makeState();
+    // b delivers a payload of e's tree at 400; d announces another one at 0.
+    const key = timerKeyOf(announce(s, 'd', [entry({ id: 'queued' })], false));
+    step(s, { type: 'receive', from: 'b', msg: broadcastMsg({ id: 'x' }) }, 400);
+    step(s, { type: 'mergeResult', token: broadcastMsg({ id: 'x' }), isNew: true }, 400);
+    return { s, key };
+  }
+
+  it('re-arms the graft timer instead of grafting while the parent pushed within graftTimeout1', () => {
+    const { s, key } = busyParent();
+    const effects = at(s, 500, key);
+    expect(ofType(effects, 'isStale')).toEqual([]);
+    expect(ofType(effects, 'setTimer')).toEqual([{ type: 'setTimer', key, delayMs: 250 }]);
+  });
+
+  it('grafts once the parent has been silent for graftTimeout1', () => {
+    const { s, key } = busyParent();
+    expect(ofType(at(s, 900, key), 'isStale')).toHaveLength(1);
+  });
+
+  it('grafts a parent that is down at once', () => {
+    const { s, key } = busyParent();
+    step(s, { type: 'peerDown', peer: 'b' }, 450);
+    expect(ofType(at(s, 500, key), 'isStale')).toHaveLength(1);
+  });
+
+  it('grafts after maxGraftPostpone even while the parent keeps pushing', () => {
+    const { s, key } = busyParent();
+    step(s, { type: 'mergeResult', token: broadcastMsg({ id: 'y' }), isNew: true }, 4900);
+    expect(ofType(at(s, 5000, key), 'isStale')).toHaveLength(1);
+  });
+});

@@ -3,6 +3,7 @@ import {
   getPeers,
   listExchanges,
   referencePlumtreeOptions,
+  type WireMessage,
 } from '../../src/broadcast/core/index.js';
 import {
   AsyncHandlerError,
@@ -163,4 +164,50 @@ describe('delivery defects found in the simulator (regressions)', () => {
     for (let i = 0; i < 4; i++) cost += round() / 4;
     expect(cost).toBeLessThan(0.5);
   });
+});
+
+describe('a burst on links that queue (regression)', () => {
+  /** Payloads take 2 ms each to transmit: 1000 of them queue for 2 s on every link. */
+  const transmissionMs = (m: WireMessage) =>
+    m.type === 'broadcast' ? 2 : m.type === 'i_have' ? 0.1 + 0.01 * m.entries.length : 0.1;
+
+  /** Whether the eager links of `root`'s tree are symmetric and reach every node. */
+  function eagerSpanning(c: PlumtreeCluster, root: string): boolean {
+    const seen = new Set([root]);
+    const todo = [root];
+    for (let x = todo.pop(); x !== undefined; x = todo.pop()) {
+      for (const y of c.node(x).state.sets.peersView(root).eagers) {
+        if (!c.node(y).state.sets.peersView(root).eagers.has(x)) return false;
+        if (seen.has(y)) continue;
+        seen.add(y);
+        todo.push(y);
+      }
+    }
+    return seen.size === c.names().length;
+  }
+
+  it.each([
+    [8, 1],
+    [16, 2],
+  ])(
+    '1000 broadcasts back to back keep every node in the eager tree (size %i, seed %i)',
+    (size, seed) => {
+      const c = new PlumtreeCluster({ size, seed, latency: { min: 2, max: 10 }, transmissionMs });
+      for (let i = 0; i < 5; i++) {
+        c.broadcast('n0');
+        c.runFor(3000);
+      }
+      const controls = () => c.stats.sent('graft') + c.stats.sent('prune');
+      const before = controls();
+      const ids: string[] = [];
+      for (let i = 0; i < 1000; i++) ids.push(c.broadcast('n0'));
+      let spanning = true;
+      for (let t = 0; t < 10_000; t += 50) {
+        c.runFor(50);
+        spanning &&= eagerSpanning(c, 'n0');
+      }
+      expect({ spanning, controls: controls() - before }).toEqual({ spanning: true, controls: 0 });
+      for (const n of c.names()) for (const id of ids) expect(c.handlerOf(n).has(id)).toBe(true);
+    },
+  );
 });
