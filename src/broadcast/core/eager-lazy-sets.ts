@@ -99,9 +99,12 @@ export class EagerLazySets {
     return false;
   }
 
-  /** Roots that have their own entry, least recently used first. */
-  roots(): IterableIterator<NodeName> {
-    return this.trees.keys();
+  /**
+   * Roots that have their own entry, least recently used first: a copy, because
+   * using a tree ({@link peers}) reorders the live map.
+   */
+  roots(): NodeName[] {
+    return [...this.trees.keys()];
   }
 
   /** Makes `peer` eager (and not lazy) in the tree of `root`. Returns whether anything changed. */
