@@ -180,10 +180,8 @@ export class PlumtreeCluster {
       ...(sets === undefined ? {} : { eagers: sets.eagers, lazys: sets.lazys }),
       ...(this.config.options === undefined ? {} : { options: this.config.options }),
     });
-    const handler = new SetHandler(
-      this.handlerName,
-      name,
-      (peer) => (this.antiEntropy ? this.exchange(name, peer) : 'ignore'),
+    const handler = new SetHandler(this.handlerName, name, (peer) =>
+      this.antiEntropy ? this.exchange(name, peer) : 'ignore',
     );
     const node = new PlumtreeSimNode(name, state, [handler], this.net, this.stats);
     this.nodes.set(name, node);
