@@ -60,6 +60,14 @@ describe('core timers', () => {
     expect(step(s, lazyTick, 2000)).toEqual([]);
   });
 
+  it('start arms the lazy tick at once for announcements a previous incarnation left owed', () => {
+    const first = makeState();
+    step(first, { type: 'localBroadcast', handler: H, id: 1, payload: 1 }, 0);
+    const restarted = makeState({ outstanding: first.outstanding });
+    const effects = step(restarted, { type: 'start', lazyPhaseMs: 50 }, 0);
+    expect(armed(effects)).toContainEqual([{ type: 'lazyTick' }, 50]);
+  });
+
   it('arms no tick before start, so a core driven by hand sees only its events', () => {
     const s = makeState();
     const effects = step(s, { type: 'localBroadcast', handler: H, id: 1, payload: 1 }, 0);
