@@ -36,6 +36,8 @@ import {
   type PlumtreeOptions,
   type PlumtreeState,
   step,
+  type TimerKey,
+  timerId,
   type WireMessage,
 } from './core/index.js';
 import type { BroadcastHandler } from './handler.js';
@@ -129,10 +131,7 @@ export type BroadcastCall =
     }
   | { readonly type: 'outstanding' };
 
-type Info =
-  | { readonly type: 'lazyTick' }
-  | { readonly type: 'exchangeTick' }
-  | { readonly type: 'coreTimer'; readonly key: string; readonly seq: number };
+type Info = { readonly type: 'coreTimer'; readonly key: TimerKey; readonly seq: number };
 
 /** Why a remote query failed: the answer of a peer that is down or does not answer. */
 export class RemoteQueryError extends Error {
@@ -301,19 +300,21 @@ function execute(state: State, effects: PlumtreeEffect[], queue: PlumtreeEvent[]
         send(state, e.to, e.msg);
         break;
       case 'setTimer': {
-        const old = state.timers.get(e.key);
+        const id = timerId(e.key);
+        const old = state.timers.get(id);
         if (old) state.ctx.cancelTimer(old.ref);
         const seq = ++state.timerSeq;
-        state.timers.set(e.key, {
+        state.timers.set(id, {
           ref: state.ctx.sendAfter({ type: 'coreTimer', key: e.key, seq }, e.delayMs),
           seq,
         });
         break;
       }
       case 'cancelTimer': {
-        const old = state.timers.get(e.key);
+        const id = timerId(e.key);
+        const old = state.timers.get(id);
         if (old) state.ctx.cancelTimer(old.ref);
-        state.timers.delete(e.key);
+        state.timers.delete(id);
         break;
       }
       case 'merge':
@@ -391,7 +392,7 @@ function execute(state: State, effects: PlumtreeEffect[], queue: PlumtreeEvent[]
 function run(state: State, event: PlumtreeEvent): void {
   const queue: PlumtreeEvent[] = [event];
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-    execute(state, step(state.core, next), queue);
+    execute(state, step(state.core, next, performance.now()), queue);
   }
   state.metrics.outstanding.set(outstandingCount(state.core));
   state.metrics.members.set(state.core.allMembers.size);
@@ -442,6 +443,7 @@ export const broadcastServerBehaviour: GenServer<
       members,
       handlers: names,
       rng: opts.rng ?? systemRng,
+      now: performance.now(),
       ...(opts.eagers && opts.lazys ? { eagers: opts.eagers, lazys: opts.lazys } : {}),
       ...(opts.outstanding ? { outstanding: opts.outstanding } : {}),
       ...(opts.opts ? { options: opts.opts } : {}),
@@ -472,8 +474,7 @@ export const broadcastServerBehaviour: GenServer<
     onExit(self, () => {
       for (const d of state.detach) d();
     });
-    ctx.sendAfter({ type: 'lazyTick' }, core.options.lazyTickPeriod);
-    ctx.sendAfter({ type: 'exchangeTick' }, core.options.exchangeTickPeriod);
+    run(state, { type: 'start' });
     state.metrics.members.set(core.allMembers.size);
     return state;
   },
@@ -611,22 +612,15 @@ export const broadcastServerBehaviour: GenServer<
     }
   },
 
-  handleInfo(msg, state, ctx) {
+  handleInfo(msg, state) {
     if (!('type' in msg)) return state;
     switch (msg.type) {
-      case 'lazyTick':
-        run(state, { type: 'lazyTick' });
-        ctx.sendAfter({ type: 'lazyTick' }, state.core.options.lazyTickPeriod);
-        return state;
-      case 'exchangeTick':
-        run(state, { type: 'exchangeTick' });
-        ctx.sendAfter({ type: 'exchangeTick' }, state.core.options.exchangeTickPeriod);
-        return state;
       case 'coreTimer': {
-        const t = state.timers.get(msg.key);
+        const id = timerId(msg.key);
+        const t = state.timers.get(id);
         // A timer re-armed after this one fired is newer: only the latest counts.
         if (!t || t.seq !== msg.seq) return state;
-        state.timers.delete(msg.key);
+        state.timers.delete(id);
         run(state, { type: 'timer', key: msg.key });
         return state;
       }

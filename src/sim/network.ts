@@ -63,6 +63,14 @@ export interface SimNetworkOptions<M> {
   readonly pairLatency?: 'table' | 'hash';
   /** Sees every send before faults apply (for counting messages). */
   readonly onSend?: (send: SendInfo<M>) => void;
+  /**
+   * ms a link takes to transmit `msg` (its size over the bandwidth). When given,
+   * each directed link is a FIFO queue: a message leaves once the ones sent
+   * before it on that link have been transmitted, then travels for the link's
+   * latency, so a burst queues up like on a real connection. Default: none (every
+   * message leaves at once).
+   */
+  readonly transmissionMs?: (msg: M) => number;
 }
 
 /** Counters kept by the network. */
@@ -132,6 +140,8 @@ export class SimNetwork<M> {
   private readonly latency: LatencyRange;
   private readonly latencySeed: number | undefined;
   private clock = 0;
+  // Per directed link (from id, to id), when its queue is free again: only with `transmissionMs`.
+  private readonly linkFreeAt = new Map<number, Map<number, number>>();
   private sendSeq = 0;
   private timerSeq = 0;
 
@@ -250,13 +260,28 @@ export class SimNetwork<M> {
     }
     const slot = this.slots.get(to);
     const incarnation = slot?.incarnation ?? 0;
-    const latency = this.linkLatency(fromSlot.id, slot?.id ?? this.idOf(to));
-    const at = this.clock + latency + (decision?.extraDelayMs ?? 0);
+    const toId = slot?.id ?? this.idOf(to);
+    const latency = this.linkLatency(fromSlot.id, toId);
+    const departure = this.departure(fromSlot.id, toId, msg);
+    const at = departure + latency + (decision?.extraDelayMs ?? 0);
     this.queue.push(at, { kind: 'msg', send, incarnation });
     if (decision?.duplicate === true) {
       this.stats.duplicated++;
       this.queue.push(at, { kind: 'msg', send, incarnation });
     }
+  }
+
+  private departure(from: number, to: number, msg: M): number {
+    const transmission = this.options.transmissionMs;
+    if (transmission === undefined) return this.clock;
+    let free = this.linkFreeAt.get(from);
+    if (free === undefined) {
+      free = new Map();
+      this.linkFreeAt.set(from, free);
+    }
+    const done = Math.max(this.clock, free.get(to) ?? 0) + Math.max(0, transmission(msg));
+    free.set(to, done);
+    return done;
   }
 
   /** Arms (or re-arms) `node`'s timer `key` to fire in `delayMs`. */

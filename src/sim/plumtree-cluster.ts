@@ -22,6 +22,8 @@ export interface PlumtreeClusterConfig {
   /** Link latency range in ms. Default 1..10. */
   readonly latency?: LatencyRange;
   readonly faults?: FaultModel<WireMessage>;
+  /** Per-message transmission time in ms; makes each link a FIFO queue (see `SimNetwork`). */
+  readonly transmissionMs?: (msg: WireMessage) => number;
   /** Core options for every node. */
   readonly options?: Partial<PlumtreeOptions>;
   /** Name of the one {@link SetHandler} each node runs. Default `'set'`. */
@@ -44,6 +46,13 @@ export interface PlumtreeClusterConfig {
    * lazy announcement race the eager copy on purpose.
    */
   readonly autoTicks?: boolean;
+  /**
+   * Whether the set handlers run anti-entropy: an exchange with a peer is a
+   * push-pull of both sets, taking one round trip of that link (done directly
+   * between the two handlers, so it costs no network message). Default false
+   * (exchanges are ignored).
+   */
+  readonly antiEntropy?: boolean;
 }
 
 /** Thrown for a node name the cluster does not know. */
@@ -63,6 +72,8 @@ export class PlumtreeCluster {
   readonly net: SimNetwork<WireMessage>;
   readonly stats = new BroadcastStats();
   readonly handlerName: string;
+  /** Whether exchanges run anti-entropy now (see the config); a scenario may switch it. */
+  antiEntropy: boolean;
   private readonly nodes = new Map<string, PlumtreeSimNode>();
   private readonly master: Rng;
   private readonly config: PlumtreeClusterConfig;
@@ -71,11 +82,13 @@ export class PlumtreeCluster {
     this.config = config;
     this.master = seededRng(config.seed);
     this.handlerName = config.handlerName ?? 'set';
+    this.antiEntropy = config.antiEntropy === true;
     const names = config.names ?? Array.from({ length: config.size ?? 0 }, (_, i) => `n${i}`);
     this.net = new SimNetwork<WireMessage>({
       rng: this.derive(),
       ...(config.latency === undefined ? {} : { latency: config.latency }),
       ...(config.faults === undefined ? {} : { faults: config.faults }),
+      ...(config.transmissionMs === undefined ? {} : { transmissionMs: config.transmissionMs }),
       onSend: this.stats.onSend,
     });
     for (const name of names) this.spawn(name, config.membersOf?.(name) ?? names);
@@ -141,9 +154,9 @@ export class PlumtreeCluster {
     this.node(name).feed({ type: 'update', members });
   }
 
-  /** Feeds a lazy tick (or an exchange tick) to `name` now. */
+  /** Fires `name`'s lazy tick (or exchange tick) now, as if its timer were due. */
   tick(name: string, kind: 'lazyTick' | 'exchangeTick' = 'lazyTick'): void {
-    this.node(name).feed({ type: kind });
+    this.node(name).feed({ type: 'timer', key: { type: kind } });
   }
 
   /** Runs the network for `ms` of simulated time. */
@@ -167,13 +180,30 @@ export class PlumtreeCluster {
       ...(sets === undefined ? {} : { eagers: sets.eagers, lazys: sets.lazys }),
       ...(this.config.options === undefined ? {} : { options: this.config.options }),
     });
-    const handler = new SetHandler(this.handlerName, name);
+    const handler = new SetHandler(this.handlerName, name, (peer) =>
+      this.antiEntropy ? this.exchange(name, peer) : 'ignore',
+    );
     const node = new PlumtreeSimNode(name, state, [handler], this.net, this.stats);
     this.nodes.set(name, node);
     this.net.add(node);
     const lazyPhaseMs = this.master.next() * state.options.lazyTickPeriod;
     const exchangePhaseMs = this.master.next() * state.options.exchangeTickPeriod;
     if (this.config.autoTicks !== false) node.start({ lazyPhaseMs, exchangePhaseMs });
+  }
+
+  // A push-pull of both sets one round trip later, if both ends are still up then
+  // and anti-entropy is still on.
+  private exchange(name: string, peer: string): 'ok' {
+    this.net.after(2 * this.net.latencyBetween(name, peer), () => {
+      // Switched off meanwhile: the exchange is cancelled, as `cancelExchanges` would.
+      if (!this.antiEntropy) return;
+      if (!this.net.isAlive(name) || !this.net.isAlive(peer) || !this.nodes.has(peer)) return;
+      const mine = this.handlerOf(name);
+      const theirs = this.handlerOf(peer);
+      for (const [id, payload] of [...theirs.store]) mine.merge(id, payload);
+      for (const [id, payload] of [...mine.store]) theirs.merge(id, payload);
+    });
+    return 'ok';
   }
 
   private derive(): Rng {

@@ -4,9 +4,10 @@ import type {
   PlumtreeEffect,
   PlumtreeEvent,
   PlumtreeState,
+  TimerKey,
   WireMessage,
 } from '../broadcast/core/index.js';
-import { step } from '../broadcast/core/index.js';
+import { step, timerId } from '../broadcast/core/index.js';
 import type { BroadcastHandler } from '../broadcast/handler.js';
 import type { SimNetwork, SimNode } from './network.js';
 
@@ -40,8 +41,6 @@ export class AsyncHandlerError extends Error {
   }
 }
 
-const LAZY_TICK = 'tick:lazy';
-const EXCHANGE_TICK = 'tick:exchange';
 const CORE_TIMER = 'core:';
 
 /** How a simulated node runs its periodic ticks. */
@@ -57,7 +56,8 @@ export interface TickSchedule {
 /**
  * Runs one plumtree core inside a {@link SimNetwork}: the sim's equivalent of the
  * actor shell. Handler calls are made synchronously and their results fed straight
- * back; periodic ticks and the core's timers are network timers.
+ * back; the core's timers (its ticks included) are network timers, and its clock is
+ * the network's.
  */
 export class PlumtreeSimNode implements SimNode<WireMessage> {
   /** Per-kind counts of the core's metric effects. */
@@ -68,6 +68,8 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
   private readonly inbox: PlumtreeEvent[] = [];
   private running = false;
   private exchangeDurationMs = 0;
+  /** Armed core timers by {@link timerId}, to feed the key back when one fires. */
+  private readonly timers = new Map<string, TimerKey>();
 
   constructor(
     readonly name: string,
@@ -79,11 +81,14 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
     this.handlers = new Map(handlers.map((h) => [h.name, h]));
   }
 
-  /** Arms the periodic lazy and exchange ticks. */
+  /** Starts the core: it arms its lazy and exchange ticks at the given phases. */
   start(schedule: TickSchedule): void {
     this.exchangeDurationMs = schedule.exchangeDurationMs ?? 0;
-    this.net.setTimer(this.name, LAZY_TICK, schedule.lazyPhaseMs);
-    this.net.setTimer(this.name, EXCHANGE_TICK, schedule.exchangePhaseMs);
+    this.feed({
+      type: 'start',
+      lazyPhaseMs: schedule.lazyPhaseMs,
+      exchangePhaseMs: schedule.exchangePhaseMs,
+    });
   }
 
   /** The handler registered as `name` here. */
@@ -123,7 +128,7 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
       // A flat work list instead of recursion: handler results queue behind the
       // effects of the event that asked for them, as they would with a real shell.
       for (let i = 0; i < this.inbox.length; i++) {
-        const effects = step(this.state, this.inbox[i] as PlumtreeEvent);
+        const effects = step(this.state, this.inbox[i] as PlumtreeEvent, this.net.now);
         for (const effect of effects) this.execute(effect);
       }
     } finally {
@@ -137,15 +142,12 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
   }
 
   timer(key: string): void {
-    if (key === LAZY_TICK) {
-      this.net.setTimer(this.name, LAZY_TICK, this.state.options.lazyTickPeriod);
-      this.feed({ type: 'lazyTick' });
-    } else if (key === EXCHANGE_TICK) {
-      this.net.setTimer(this.name, EXCHANGE_TICK, this.state.options.exchangeTickPeriod);
-      this.feed({ type: 'exchangeTick' });
-    } else if (key.startsWith(CORE_TIMER)) {
-      this.feed({ type: 'timer', key: key.slice(CORE_TIMER.length) });
-    }
+    if (!key.startsWith(CORE_TIMER)) return;
+    const id = key.slice(CORE_TIMER.length);
+    const timer = this.timers.get(id);
+    if (timer === undefined) return;
+    this.timers.delete(id);
+    this.feed({ type: 'timer', key: timer });
   }
 
   private execute(effect: PlumtreeEffect): void {
@@ -153,12 +155,18 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
       case 'send':
         this.net.send(this.name, effect.to, effect.msg);
         return;
-      case 'setTimer':
-        this.net.setTimer(this.name, CORE_TIMER + effect.key, effect.delayMs);
+      case 'setTimer': {
+        const id = timerId(effect.key);
+        this.timers.set(id, effect.key);
+        this.net.setTimer(this.name, CORE_TIMER + id, effect.delayMs);
         return;
-      case 'cancelTimer':
-        this.net.cancelTimer(this.name, CORE_TIMER + effect.key);
+      }
+      case 'cancelTimer': {
+        const id = timerId(effect.key);
+        this.timers.delete(id);
+        this.net.cancelTimer(this.name, CORE_TIMER + id);
         return;
+      }
       case 'merge': {
         const { token } = effect;
         try {

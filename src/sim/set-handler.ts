@@ -17,7 +17,8 @@ export class SetHandler implements BroadcastHandler<unknown, string, unknown> {
     readonly name: string,
     /** Prefix of the ids this node mints, so they are unique cluster-wide. */
     readonly node: string,
-    private readonly exchangeAnswer: ExchangeAnswer = 'ignore',
+    /** What `exchange` answers; a function also runs the exchange (e.g. a simulated pull). */
+    private readonly exchangeAnswer: ExchangeAnswer | ((peer: string) => ExchangeAnswer) = 'ignore',
   ) {}
 
   broadcastData(message: unknown): { id: string; payload: unknown } {
@@ -41,8 +42,10 @@ export class SetHandler implements BroadcastHandler<unknown, string, unknown> {
     return this.store.has(id) ? { ok: this.store.get(id) } : { error: `unknown id ${id}` };
   }
 
-  exchange(_peer: string): ExchangeAnswer {
-    return this.exchangeAnswer;
+  exchange(peer: string): ExchangeAnswer {
+    return typeof this.exchangeAnswer === 'function'
+      ? this.exchangeAnswer(peer)
+      : this.exchangeAnswer;
   }
 
   /** Whether the payload of `id` is held here. */

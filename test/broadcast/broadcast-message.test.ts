@@ -6,7 +6,7 @@ describe('receiving broadcast', () => {
   it('asks the handler to merge the payload, carrying the message as the token', () => {
     const s = makeState();
     const msg = broadcastMsg();
-    const effects = step(s, { type: 'receive', from: 'b', msg });
+    const effects = step(s, { type: 'receive', from: 'b', msg }, 0);
     expect(ofType(effects, 'merge')).toEqual([
       { type: 'merge', handler: H, id: 'm1', payload: 'p1', token: msg },
     ]);
@@ -15,7 +15,11 @@ describe('receiving broadcast', () => {
 
   it('drops a message for an unregistered handler and counts it', () => {
     const s = makeState();
-    const effects = step(s, { type: 'receive', from: 'b', msg: broadcastMsg({ handler: 'nope' }) });
+    const effects = step(
+      s,
+      { type: 'receive', from: 'b', msg: broadcastMsg({ handler: 'nope' }) },
+      0,
+    );
     expect(ofType(effects, 'merge')).toEqual([]);
     expect(ofType(effects, 'metric').map((m) => m.metric)).toEqual([
       { kind: 'unknownHandlerDropped', handler: 'nope', from: 'b' },
@@ -24,7 +28,7 @@ describe('receiving broadcast', () => {
 
   it('drops a message whose sender field disagrees with the link it came on', () => {
     const s = makeState();
-    const effects = step(s, { type: 'receive', from: 'c', msg: broadcastMsg({ from: 'b' }) });
+    const effects = step(s, { type: 'receive', from: 'c', msg: broadcastMsg({ from: 'b' }) }, 0);
     expect(ofType(effects, 'merge')).toEqual([]);
     expect(ofType(effects, 'log')).toHaveLength(1);
   });
@@ -75,8 +79,8 @@ describe('receiving broadcast', () => {
   it('treats a merge that threw as not new, and logs it', () => {
     const s = makeState();
     const msg = broadcastMsg();
-    step(s, { type: 'receive', from: 'b', msg });
-    const effects = step(s, { type: 'mergeFailed', token: msg, error: new Error('boom') });
+    step(s, { type: 'receive', from: 'b', msg }, 0);
+    const effects = step(s, { type: 'mergeFailed', token: msg, error: new Error('boom') }, 0);
     expect(sent(effects, 'prune').map(([to]) => to)).toEqual(['b']);
     expect(ofType(effects, 'log')[0]).toMatchObject({ level: 'error', handler: H });
   });
@@ -104,7 +108,7 @@ describe('receiving broadcast', () => {
 describe('local broadcast', () => {
   it('pushes with round 0 and root = self to the eager peers', () => {
     const s = makeState();
-    const effects = step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 'px' });
+    const effects = step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 'px' }, 0);
     expect(sent(effects, 'broadcast')).toEqual(
       ['b', 'c'].map((to) => [
         to,
@@ -115,7 +119,7 @@ describe('local broadcast', () => {
 
   it('owes round-0 announcements to the lazy peers', () => {
     const s = makeState();
-    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 'px' });
+    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 'px' }, 0);
     expect([...s.outstanding.entriesFor('d')]).toEqual([
       { id: 'x', handler: H, round: 0, root: 'a' },
     ]);
@@ -123,14 +127,18 @@ describe('local broadcast', () => {
 
   it('drops a broadcast for an unregistered handler', () => {
     const s = makeState();
-    const effects = step(s, { type: 'localBroadcast', handler: 'nope', id: 'x', payload: 1 });
+    const effects = step(s, { type: 'localBroadcast', handler: 'nope', id: 'x', payload: 1 }, 0);
     expect(ofType(effects, 'send')).toEqual([]);
     expect(ofType(effects, 'metric')[0]?.metric.kind).toBe('unknownHandlerDropped');
   });
 
   it('cancels a broadcast whose broadcastData threw and logs it', () => {
     const s = makeState();
-    const effects = step(s, { type: 'broadcastDataFailed', handler: H, error: new Error('bad') });
+    const effects = step(
+      s,
+      { type: 'broadcastDataFailed', handler: H, error: new Error('bad') },
+      0,
+    );
     expect(ofType(effects, 'send')).toEqual([]);
     expect(ofType(effects, 'log')).toMatchObject([{ level: 'error', handler: H }]);
     expect(s.outstanding.size).toBe(0);
@@ -138,7 +146,7 @@ describe('local broadcast', () => {
 
   it('cancels a broadcast whose id cannot be keyed', () => {
     const s = makeState();
-    const effects = step(s, { type: 'localBroadcast', handler: H, id: () => 1, payload: 1 });
+    const effects = step(s, { type: 'localBroadcast', handler: H, id: () => 1, payload: 1 }, 0);
     expect(ofType(effects, 'send')).toEqual([]);
     expect(ofType(effects, 'log')).toHaveLength(1);
   });
@@ -147,11 +155,15 @@ describe('local broadcast', () => {
 describe('receiving prune', () => {
   it('makes the sender lazy in the tree of that root only', () => {
     const s = makeState({ options: { newRootSeed: 'common' } });
-    const effects = step(s, {
-      type: 'receive',
-      from: 'b',
-      msg: { type: 'prune', root: 'e', from: 'b' },
-    });
+    const effects = step(
+      s,
+      {
+        type: 'receive',
+        from: 'b',
+        msg: { type: 'prune', root: 'e', from: 'b' },
+      },
+      0,
+    );
     expect(effects).toEqual([]);
     expect(getPeers(s, 'e')).toEqual({ eagers: ['c'], lazys: ['b', 'd'] });
     expect(getPeers(s, 'c')).toEqual({ eagers: ['b', 'c'], lazys: ['d'] });

@@ -11,6 +11,45 @@ describe('EagerLazySets', () => {
     expect([...sets.roots()]).toEqual(['r1', 'r3']);
   });
 
+  it('drops the least recently used tree beyond maxTrees, not the oldest', () => {
+    const sets = new EagerLazySets('a', ['b', 'c'], ['d'], 'learned', 3);
+    sets.addLazy('r1', 'b');
+    sets.addLazy('r2', 'c');
+    sets.addEager('r3', 'b');
+    sets.peers('r2');
+    sets.addEager('r4', 'd');
+    expect([...sets.roots()].sort()).toEqual(['r1', 'r2', 'r4']);
+  });
+
+  it('drops a tree that is a plain copy of the seed before a shaped one', () => {
+    const sets = new EagerLazySets('a', ['b', 'c'], ['d'], 'learned', 3);
+    sets.addLazy('r1', 'b');
+    sets.addLazy('r2', 'c');
+    sets.peers('r3');
+    sets.peers('r3');
+    sets.addEager('r4', 'd');
+    expect([...sets.roots()].sort()).toEqual(['r1', 'r2', 'r4']);
+  });
+
+  it('lets a tree take its own shape only when that pushes no other shaped tree out', () => {
+    const sets = new EagerLazySets('a', ['b', 'c'], ['d'], 'learned', 2);
+    sets.addLazy('r1', 'b');
+    expect(sets.mayShape('r2')).toBe(true);
+    sets.addLazy('r2', 'c');
+    expect(sets.mayShape('r2')).toBe(true);
+    expect(sets.mayShape('r3')).toBe(false);
+  });
+
+  it('link makes a peer eager wherever it is not linked, and leaves lazy links alone', () => {
+    const sets = new EagerLazySets('a', ['b'], ['c'], 'common');
+    sets.addLazy('r1', 'b');
+    expect(sets.link('d')).toBe(true);
+    expect(sets.link('d')).toBe(false);
+    expect([...sets.commonEagers].sort()).toEqual(['b', 'd']);
+    expect([...sets.peersView('r1').eagers]).toEqual(['d']);
+    expect(sets.link('b')).toBe(false);
+  });
+
   it('an evicted root starts again from the template', () => {
     const sets = new EagerLazySets('a', ['b', 'c'], [], 'learned', 2);
     sets.addLazy('r1', 'c');

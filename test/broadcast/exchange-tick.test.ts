@@ -9,11 +9,11 @@ import {
 import { makeState, ofType } from './helpers.js';
 
 function tick(s: PlumtreeState) {
-  return ofType(step(s, { type: 'exchangeTick' }), 'exchangeStart');
+  return ofType(step(s, { type: 'timer', key: { type: 'exchangeTick' } }, 0), 'exchangeStart');
 }
 
 function answer(s: PlumtreeState, start: ReturnType<typeof tick>[number], result: ExchangeOutcome) {
-  return step(s, { type: 'exchangeResult', token: start.token, result });
+  return step(s, { type: 'exchangeResult', token: start.token, result }, 0);
 }
 
 describe('exchange tick', () => {
@@ -23,7 +23,7 @@ describe('exchange tick', () => {
 
   it('starts nothing when no other member is connected', () => {
     const s = makeState({ members: ['a', 'b'], eagers: ['b'], lazys: [] });
-    step(s, { type: 'peerDown', peer: 'b' });
+    step(s, { type: 'peerDown', peer: 'b' }, 0);
     expect(tick(s)).toEqual([]);
   });
 
@@ -55,7 +55,7 @@ describe('exchange tick', () => {
   it('never picks a member that is down', () => {
     for (let seed = 0; seed < 20; seed++) {
       const s = makeState({ seed });
-      step(s, { type: 'peerDown', peer: 'e' });
+      step(s, { type: 'peerDown', peer: 'e' }, 0);
       expect(tick(s).map((x) => x.peer)).not.toContain('e');
     }
   });
@@ -94,7 +94,7 @@ describe('exchange tick', () => {
     expect(listExchanges(s)).toEqual([
       { handler: start.handler, peer: start.peer, ref: start.token.ref, handle: 'pid' },
     ]);
-    step(s, { type: 'exchangeEnded', ref: start.token.ref });
+    step(s, { type: 'exchangeEnded', ref: start.token.ref }, 0);
     expect(listExchanges(s)).toEqual([]);
     expect(tick(s)).toHaveLength(1);
   });
@@ -157,7 +157,7 @@ describe('cancelExchanges', () => {
     const s = makeState();
     const [start] = tick(s);
     if (start === undefined) throw new Error('no exchange started');
-    step(s, { type: 'exchangeEnded', ref: start.token.ref });
+    step(s, { type: 'exchangeEnded', ref: start.token.ref }, 0);
     answer(s, start, { ok: 'late' });
     expect(listExchanges(s)).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { H, makeState, ofType, sent } from './helpers.js';
 
 /** `a` broadcast `x` (so `d`, its lazy peer, is owed an announcement), then `d` grafts it. */
 function grafting(s: PlumtreeState) {
-  step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 'px' });
+  step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 'px' }, 0);
   const msg = {
     type: 'graft',
     id: 'x',
@@ -14,7 +14,7 @@ function grafting(s: PlumtreeState) {
     from: 'd',
     linkOnly: false,
   } as const;
-  const [call] = ofType(step(s, { type: 'receive', from: 'd', msg }), 'graft');
+  const [call] = ofType(step(s, { type: 'receive', from: 'd', msg }, 0), 'graft');
   if (call === undefined) throw new Error('no graft call');
   return call;
 }
@@ -29,7 +29,7 @@ describe('receiving graft', () => {
   it('on {ok}: makes the grafter eager and sends it the payload with the graft round', () => {
     const s = makeState();
     const call = grafting(s);
-    const effects = step(s, { type: 'graftResult', token: call.token, result: { ok: 'px' } });
+    const effects = step(s, { type: 'graftResult', token: call.token, result: { ok: 'px' } }, 0);
     expect(sent(effects, 'broadcast')).toEqual([
       [
         'd',
@@ -42,14 +42,14 @@ describe('receiving graft', () => {
   it('on {ok}: keeps the outstanding announcement, so the next ignore acknowledges it', () => {
     const s = makeState();
     const call = grafting(s);
-    step(s, { type: 'graftResult', token: call.token, result: { ok: 'px' } });
+    step(s, { type: 'graftResult', token: call.token, result: { ok: 'px' } }, 0);
     expect(s.outstanding.countFor('d')).toBe(1);
   });
 
   it('on stale: deletes the outstanding announcement and sends nothing', () => {
     const s = makeState();
     const call = grafting(s);
-    const effects = step(s, { type: 'graftResult', token: call.token, result: 'stale' });
+    const effects = step(s, { type: 'graftResult', token: call.token, result: 'stale' }, 0);
     expect(effects).toEqual([]);
     expect(s.outstanding.countFor('d')).toBe(0);
   });
@@ -57,7 +57,11 @@ describe('receiving graft', () => {
   it('on {error}: logs it and changes nothing', () => {
     const s = makeState();
     const call = grafting(s);
-    const effects = step(s, { type: 'graftResult', token: call.token, result: { error: 'gone' } });
+    const effects = step(
+      s,
+      { type: 'graftResult', token: call.token, result: { error: 'gone' } },
+      0,
+    );
     expect(ofType(effects, 'log')).toMatchObject([{ level: 'warn', error: 'gone' }]);
     expect(ofType(effects, 'send')).toEqual([]);
     expect(s.outstanding.countFor('d')).toBe(1);
@@ -74,7 +78,7 @@ describe('receiving graft', () => {
       from: 'd',
       linkOnly: true,
     } as const;
-    const effects = step(s, { type: 'receive', from: 'd', msg });
+    const effects = step(s, { type: 'receive', from: 'd', msg }, 0);
     expect(effects).toEqual([]);
     expect(getPeers(s, 'e')).toEqual({ eagers: ['b', 'c', 'd'], lazys: [] });
   });
@@ -90,7 +94,7 @@ describe('receiving graft', () => {
       from: 'd',
       linkOnly: false,
     } as const;
-    const effects = step(s, { type: 'receive', from: 'd', msg });
+    const effects = step(s, { type: 'receive', from: 'd', msg }, 0);
     expect(ofType(effects, 'graft')).toEqual([]);
     expect(ofType(effects, 'metric')[0]?.metric.kind).toBe('unknownHandlerDropped');
   });

@@ -84,9 +84,9 @@ export function deliver(
   msg: BroadcastMessage,
   isNew: boolean,
 ): PlumtreeEffect[] {
-  const [merge] = ofType(step(state, { type: 'receive', from: msg.from, msg }), 'merge');
+  const [merge] = ofType(step(state, { type: 'receive', from: msg.from, msg }, 0), 'merge');
   if (merge === undefined) throw new Error('no merge asked for');
-  return step(state, { type: 'mergeResult', token: merge.token, isNew });
+  return step(state, { type: 'mergeResult', token: merge.token, isNew }, 0);
 }
 
 /** Receives an `i_have` of `entries` from `from` and answers each isStale with `stale`. */
@@ -97,10 +97,10 @@ export function announce(
   stale: boolean,
 ): PlumtreeEffect[] {
   const asks = ofType(
-    step(state, { type: 'receive', from, msg: { type: 'i_have', entries, from } }),
+    step(state, { type: 'receive', from, msg: { type: 'i_have', entries, from } }, 0),
     'isStale',
   );
-  return asks.flatMap((ask) => step(state, { type: 'isStaleResult', token: ask.token, stale }));
+  return asks.flatMap((ask) => step(state, { type: 'isStaleResult', token: ask.token, stale }, 0));
 }
 
 export function sorted(xs: Iterable<string>): string[] {

@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { getPeers, type PlumtreeEffect, step } from '../../src/broadcast/core/index.js';
+import {
+  getPeers,
+  type PlumtreeEffect,
+  step,
+  type TimerKey,
+} from '../../src/broadcast/core/index.js';
 import { announce, broadcastMsg, deliver, entry, H, makeState, ofType, sent } from './helpers.js';
 
 const immediate = { delayedGraft: false, treeOptimization: false } as const;
 
-function fireGraftTimer(s: ReturnType<typeof makeState>, key: string, stale = false) {
-  const asks = ofType(step(s, { type: 'timer', key }), 'isStale');
-  return asks.flatMap((ask) => step(s, { type: 'isStaleResult', token: ask.token, stale }));
+function fireGraftTimer(s: ReturnType<typeof makeState>, key: TimerKey, stale = false) {
+  const asks = ofType(step(s, { type: 'timer', key }, 0), 'isStale');
+  return asks.flatMap((ask) => step(s, { type: 'isStaleResult', token: ask.token, stale }, 0));
 }
 
-function timerKeyOf(effects: PlumtreeEffect[]): string {
+function timerKeyOf(effects: PlumtreeEffect[]): TimerKey {
   const set = ofType(effects, 'setTimer')[0];
   if (set === undefined) throw new Error('no timer armed');
   return set.key;
@@ -19,11 +24,15 @@ describe('receiving i_have', () => {
   it('asks isStale once per announcement of a batch', () => {
     const s = makeState();
     const entries = [entry({ id: 1 }), entry({ id: 2 }), entry({ id: 3 })];
-    const effects = step(s, {
-      type: 'receive',
-      from: 'd',
-      msg: { type: 'i_have', entries, from: 'd' },
-    });
+    const effects = step(
+      s,
+      {
+        type: 'receive',
+        from: 'd',
+        msg: { type: 'i_have', entries, from: 'd' },
+      },
+      0,
+    );
     expect(ofType(effects, 'isStale').map((e) => e.id)).toEqual([1, 2, 3]);
   });
 
@@ -125,11 +134,15 @@ describe('receiving i_have', () => {
 
   it('ignores announcements for an unregistered handler', () => {
     const s = makeState();
-    const effects = step(s, {
-      type: 'receive',
-      from: 'd',
-      msg: { type: 'i_have', entries: [entry({ handler: 'nope' })], from: 'd' },
-    });
+    const effects = step(
+      s,
+      {
+        type: 'receive',
+        from: 'd',
+        msg: { type: 'i_have', entries: [entry({ handler: 'nope' })], from: 'd' },
+      },
+      0,
+    );
     expect(ofType(effects, 'isStale')).toEqual([]);
     expect(ofType(effects, 'metric')[0]?.metric.kind).toBe('unknownHandlerDropped');
   });
@@ -137,15 +150,19 @@ describe('receiving i_have', () => {
   it('treats an isStale that threw as not stale, and logs it', () => {
     const s = makeState({ options: immediate });
     const [ask] = ofType(
-      step(s, {
-        type: 'receive',
-        from: 'd',
-        msg: { type: 'i_have', entries: [entry()], from: 'd' },
-      }),
+      step(
+        s,
+        {
+          type: 'receive',
+          from: 'd',
+          msg: { type: 'i_have', entries: [entry()], from: 'd' },
+        },
+        0,
+      ),
       'isStale',
     );
     if (ask === undefined) throw new Error('no isStale');
-    const effects = step(s, { type: 'isStaleFailed', token: ask.token, error: new Error('x') });
+    const effects = step(s, { type: 'isStaleFailed', token: ask.token, error: new Error('x') }, 0);
     expect(sent(effects, 'graft').map(([to]) => to)).toEqual(['d']);
     expect(ofType(effects, 'log')).toHaveLength(1);
   });
@@ -154,13 +171,55 @@ describe('receiving i_have', () => {
 describe('receiving ignored_i_have', () => {
   it('acknowledges the announcement owed to that peer only', () => {
     const s = makeState({ lazys: ['d', 'e'] });
-    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 });
-    step(s, {
-      type: 'receive',
-      from: 'd',
-      msg: { type: 'ignored_i_have', id: 'x', handler: H, round: 0, root: 'a', from: 'd' },
-    });
+    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 }, 0);
+    step(
+      s,
+      {
+        type: 'receive',
+        from: 'd',
+        msg: { type: 'ignored_i_have', id: 'x', handler: H, round: 0, root: 'a', from: 'd' },
+      },
+      0,
+    );
     expect(s.outstanding.countFor('d')).toBe(0);
     expect(s.outstanding.countFor('e')).toBe(1);
+  });
+});
+
+describe('graft postponed while the eager parent is busy', () => {
+  const at = (s: ReturnType<typeof makeState>, t: number, key: TimerKey) =>
+    step(s, { type: 'timer', key }, t);
+
+  function busyParent() {
+    const s = makeState();
+    // b delivers a payload of e's tree at 400; d announces another one at 0.
+    const key = timerKeyOf(announce(s, 'd', [entry({ id: 'queued' })], false));
+    step(s, { type: 'receive', from: 'b', msg: broadcastMsg({ id: 'x' }) }, 400);
+    step(s, { type: 'mergeResult', token: broadcastMsg({ id: 'x' }), isNew: true }, 400);
+    return { s, key };
+  }
+
+  it('re-arms the graft timer instead of grafting while the parent pushed within graftTimeout1', () => {
+    const { s, key } = busyParent();
+    const effects = at(s, 500, key);
+    expect(ofType(effects, 'isStale')).toEqual([]);
+    expect(ofType(effects, 'setTimer')).toEqual([{ type: 'setTimer', key, delayMs: 250 }]);
+  });
+
+  it('grafts once the parent has been silent for graftTimeout1', () => {
+    const { s, key } = busyParent();
+    expect(ofType(at(s, 900, key), 'isStale')).toHaveLength(1);
+  });
+
+  it('grafts a parent that is down at once', () => {
+    const { s, key } = busyParent();
+    step(s, { type: 'peerDown', peer: 'b' }, 450);
+    expect(ofType(at(s, 500, key), 'isStale')).toHaveLength(1);
+  });
+
+  it('grafts after maxGraftPostpone even while the parent keeps pushing', () => {
+    const { s, key } = busyParent();
+    step(s, { type: 'mergeResult', token: broadcastMsg({ id: 'y' }), isNew: true }, 4900);
+    expect(ofType(at(s, 5000, key), 'isStale')).toHaveLength(1);
   });
 });

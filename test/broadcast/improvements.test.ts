@@ -94,6 +94,7 @@ describe('improvement 4: bounded outstanding', () => {
   it('keeps at most maxOutstandingPerPeer announcements for an unreachable peer, counting evictions', () => {
     const { c, first, last } = chain(3, { maxOutstandingPerPeer: 5 });
     c.crash(last);
+    c.runFor(1500);
     for (let i = 0; i < 12; i++) c.broadcast(first);
     c.runFor(2000);
     const node = c.node(first);

@@ -15,7 +15,7 @@ describe('sets of a root seen for the first time', () => {
   it('with the learned seed, the first broadcast of a new root rides the learned tree', () => {
     const s = makeState({ eagers: ['b', 'c'], lazys: ['d'] });
     deliver(s, broadcastMsg({ root: 'e', from: 'c' }), false);
-    const effects = step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 });
+    const effects = step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 }, 0);
     expect(sent(effects, 'broadcast').map(([to]) => to)).toEqual(['b']);
   });
 

@@ -41,6 +41,8 @@ describe('options', () => {
     ['joinMode', 'sometimes'],
     ['delayedGraft', 'yes'],
     ['maxOutstandingPerPeer', 0],
+    ['farBehindTicks', 0],
+    ['maxGraftPostpone', -1],
   ])('refuses %s = %s', (option, value) => {
     expect(() => resolveOptions({ [option]: value })).toThrow(InvalidOptionError);
   });

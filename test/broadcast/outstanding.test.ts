@@ -77,7 +77,7 @@ describe('Outstanding', () => {
       eagers: ['b'],
       lazys: ['c', 'd'],
     });
-    step(first, { type: 'localBroadcast', handler: H, id: 'x', payload: 0 });
+    step(first, { type: 'localBroadcast', handler: H, id: 'x', payload: 0 }, 0);
     const restarted = createPlumtreeState({
       node: 'a',
       members,
@@ -85,7 +85,9 @@ describe('Outstanding', () => {
       rng: seededRng(2),
       outstanding: first.outstanding,
     });
-    const ihaves = step(restarted, { type: 'lazyTick' }).filter((e) => e.type === 'send');
+    const ihaves = step(restarted, { type: 'timer', key: { type: 'lazyTick' } }, 0).filter(
+      (e) => e.type === 'send',
+    );
     expect(ihaves.map((e) => (e.type === 'send' ? e.to : ''))).toEqual(['c', 'd']);
   });
 

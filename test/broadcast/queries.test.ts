@@ -32,7 +32,7 @@ describe('queries', () => {
 
   it('outstanding counts and lists what is owed', () => {
     const s = makeState({ lazys: ['d', 'e'] });
-    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 0 });
+    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 0 }, 0);
     expect(outstandingCount(s)).toBe(2);
     expect(outstandingFor(s, 'e')).toEqual([{ id: 'x', handler: H, round: 0, root: 'a' }]);
   });
@@ -40,9 +40,9 @@ describe('queries', () => {
   it('isConnected follows peerUp and peerDown', () => {
     const s = makeState();
     expect(isConnected(s, 'b')).toBe(true);
-    step(s, { type: 'peerDown', peer: 'b' });
+    step(s, { type: 'peerDown', peer: 'b' }, 0);
     expect(isConnected(s, 'b')).toBe(false);
-    step(s, { type: 'peerUp', peer: 'b' });
+    step(s, { type: 'peerUp', peer: 'b' }, 0);
     expect(isConnected(s, 'b')).toBe(true);
     expect(isConnected(s, 'a')).toBe(false);
   });

@@ -142,3 +142,18 @@ describe('SimNetwork', () => {
     expect(seen).toEqual([10, 40]);
   });
 });
+
+describe('SimNetwork with transmission times', () => {
+  it('serialises sends per directed link, each leaving once the previous one is transmitted', () => {
+    const { n, a, b } = net({ latency: { min: 5, max: 5 }, transmissionMs: () => 10 });
+    n.send('a', 'b', 'm1');
+    n.send('a', 'b', 'm2');
+    n.send('b', 'a', 'back');
+    n.runFor(100);
+    expect(b.got).toEqual([
+      [15, 'a', 'm1'],
+      [25, 'a', 'm2'],
+    ]);
+    expect(a.got).toEqual([[15, 'b', 'back']]);
+  });
+});

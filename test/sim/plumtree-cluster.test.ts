@@ -3,6 +3,7 @@ import {
   getPeers,
   listExchanges,
   referencePlumtreeOptions,
+  type WireMessage,
 } from '../../src/broadcast/core/index.js';
 import {
   AsyncHandlerError,
@@ -10,6 +11,7 @@ import {
   PlumtreeSimNode,
   SetHandler,
 } from '../../src/sim/index.js';
+import { seededRng } from '../../src/util/rng.js';
 
 describe('PlumtreeCluster', () => {
   it('delivers a broadcast to every node and reports RMR and LDH', () => {
@@ -74,7 +76,7 @@ describe('PlumtreeCluster', () => {
     c.net.crash('n0');
     c.net.add(n0);
     n0.start({ lazyPhaseMs: 1000, exchangePhaseMs: 10_000, exchangeDurationMs: 500 });
-    n0.feed({ type: 'exchangeTick' });
+    n0.feed({ type: 'timer', key: { type: 'exchangeTick' } });
     expect(listExchanges(n0.state).map((x) => x.handle)).toEqual(['handle-1']);
     c.runFor(600);
     expect(listExchanges(n0.state)).toEqual([]);
@@ -90,4 +92,122 @@ describe('PlumtreeCluster', () => {
     c.broadcast('n0');
     expect(() => c.runFor(1000)).toThrow(AsyncHandlerError);
   });
+});
+
+describe('delivery defects found in the simulator (regressions)', () => {
+  /** Crash n1, tell every live node the live set, then broadcast from every live node. */
+  function removalRun(size: number, seed: number) {
+    const c = new PlumtreeCluster({ size, seed, latency: { min: 5, max: 50 } });
+    c.crash('n1');
+    c.runFor(2000);
+    const live = c.alive();
+    for (const n of live) c.update(n, live);
+    c.runFor(2000);
+    const ids = live.map((n) => c.broadcast(n));
+    c.runFor(5000);
+    const missed: string[] = [];
+    for (const n of live)
+      for (const id of ids) if (!c.handlerOf(n).has(id)) missed.push(`${id}@${n}`);
+    return missed;
+  }
+
+  it('a node only the removed member linked to still gets every broadcast (size 5, seed 9)', () => {
+    expect(removalRun(5, 9)).toEqual([]);
+  });
+
+  it.each([
+    [5, [9, 13, 21, 43]],
+    [8, [1, 11, 12, 28]],
+    [20, [1, 12, 14, 21, 23, 46]],
+  ])('member removal cuts nobody off at size %i (seeds that used to)', (size, seeds) => {
+    for (const seed of seeds) expect(removalRun(size, seed)).toEqual([]);
+  });
+
+  it('the outstanding cap loses no announcement owed to connected peers (5000 at once, 2% of eager pushes lost)', () => {
+    const loss = seededRng(4);
+    const c = new PlumtreeCluster({
+      size: 6,
+      seed: 4,
+      latency: { min: 5, max: 20 },
+      faults: {
+        decide: (s) => ({
+          drop: s.msg.type === 'broadcast' && s.time < 2000 && loss.next() < 0.02,
+        }),
+      },
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 5000; i++) ids.push(c.broadcast('n0'));
+    c.runFor(60_000);
+    let missing = 0;
+    let evicted = 0;
+    for (const n of c.names()) {
+      for (const id of ids) if (!c.handlerOf(n).has(id)) missing++;
+      evicted += c.node(n).metrics.get('outstandingEvicted') ?? 0;
+    }
+    expect({ missing, evicted }).toEqual({ missing: 0, evicted: 0 });
+  });
+
+  it('trees settle when active roots outnumber maxTrees (30 nodes, 20 roots, maxTrees 16)', () => {
+    const c = new PlumtreeCluster({ size: 30, seed: 5, options: { maxTrees: 16 } });
+    const controls = () => c.stats.sent('prune') + c.stats.sent('graft');
+    const round = () => {
+      const before = controls();
+      for (let r = 0; r < 20; r++) {
+        c.broadcast(`n${r}`);
+        c.runFor(300);
+      }
+      c.runFor(2000);
+      return (controls() - before) / 20;
+    };
+    for (let i = 0; i < 8; i++) round();
+    let cost = 0;
+    for (let i = 0; i < 4; i++) cost += round() / 4;
+    expect(cost).toBeLessThan(0.5);
+  });
+});
+
+describe('a burst on links that queue (regression)', () => {
+  /** Payloads take 2 ms each to transmit: 1000 of them queue for 2 s on every link. */
+  const transmissionMs = (m: WireMessage) =>
+    m.type === 'broadcast' ? 2 : m.type === 'i_have' ? 0.1 + 0.01 * m.entries.length : 0.1;
+
+  /** Whether the eager links of `root`'s tree are symmetric and reach every node. */
+  function eagerSpanning(c: PlumtreeCluster, root: string): boolean {
+    const seen = new Set([root]);
+    const todo = [root];
+    for (let x = todo.pop(); x !== undefined; x = todo.pop()) {
+      for (const y of c.node(x).state.sets.peersView(root).eagers) {
+        if (!c.node(y).state.sets.peersView(root).eagers.has(x)) return false;
+        if (seen.has(y)) continue;
+        seen.add(y);
+        todo.push(y);
+      }
+    }
+    return seen.size === c.names().length;
+  }
+
+  it.each([
+    [8, 1],
+    [16, 2],
+  ])(
+    '1000 broadcasts back to back keep every node in the eager tree (size %i, seed %i)',
+    (size, seed) => {
+      const c = new PlumtreeCluster({ size, seed, latency: { min: 2, max: 10 }, transmissionMs });
+      for (let i = 0; i < 5; i++) {
+        c.broadcast('n0');
+        c.runFor(3000);
+      }
+      const controls = () => c.stats.sent('graft') + c.stats.sent('prune');
+      const before = controls();
+      const ids: string[] = [];
+      for (let i = 0; i < 1000; i++) ids.push(c.broadcast('n0'));
+      let spanning = true;
+      for (let t = 0; t < 10_000; t += 50) {
+        c.runFor(50);
+        spanning &&= eagerSpanning(c, 'n0');
+      }
+      expect({ spanning, controls: controls() - before }).toEqual({ spanning: true, controls: 0 });
+      for (const n of c.names()) for (const id of ids) expect(c.handlerOf(n).has(id)).toBe(true);
+    },
+  );
 });

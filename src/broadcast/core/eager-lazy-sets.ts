@@ -15,9 +15,11 @@ interface MutablePeerSets {
 /**
  * The eager and lazy peers of one node, per tree.
  *
- * At most `maxTrees` roots have a tree of their own (the oldest after the
- * template is dropped beyond), so memory is bounded even when roots are not
- * members, as with partial views.
+ * At most `maxTrees` roots have a tree of their own (the least recently used
+ * one other than the template is dropped beyond), so memory is bounded even when
+ * roots are not members, as with partial views. Eviction is by use, not by age:
+ * with more active roots than room, dropping the oldest would drop trees still in
+ * use, and each of them would be rebuilt (grafts and prunes) over and over.
  *
  * Invariants kept by every method: in each tree (and in the common sets) eager and
  * lazy are disjoint and never contain `node`; a tree's eager ∪ lazy always contains
@@ -31,8 +33,11 @@ export class EagerLazySets {
   /** Lazy peers shared likewise. */
   readonly commonLazys: Set<NodeName>;
   // One map instead of the reference's two keeps a tree's two sets together; a
-  // root's entry appears the first time its tree changes here.
+  // root's entry appears the first time its tree changes here. Map order is use
+  // order: a tree used is moved to the end, so the first entries are the coldest.
   private readonly trees = new Map<NodeName, MutablePeerSets>();
+  // The tree new roots are seeded from: the first one learned, kept while it exists.
+  private template: NodeName | undefined;
 
   constructor(
     readonly node: NodeName,
@@ -54,7 +59,10 @@ export class EagerLazySets {
    */
   peers(root: NodeName): PeerSets {
     const tree = this.trees.get(root);
-    if (tree !== undefined) return tree;
+    if (tree !== undefined) {
+      this.touch(root, tree);
+      return tree;
+    }
     if (this.seed === 'learned' && this.trees.size > 0) return this.materialize(root);
     return { eagers: this.commonEagers, lazys: this.commonLazys };
   }
@@ -72,9 +80,31 @@ export class EagerLazySets {
     return this.trees.has(root);
   }
 
-  /** Roots that have their own entry, oldest first. */
-  roots(): IterableIterator<NodeName> {
-    return this.trees.keys();
+  /**
+   * Whether the tree of `root` may take a shape of its own (the tree optimisation
+   * asks) without pushing another root's shaped tree out: there is room, or its
+   * tree is shaped already, or some other tree is a plain copy of the seed and can
+   * go for free. When roots outnumber `maxTrees`, the roots beyond keep riding the
+   * seed tree, which works everywhere, instead of evicting each other's shapes in
+   * turn and rebuilding them with grafts and prunes.
+   */
+  mayShape(root: NodeName): boolean {
+    if (this.trees.size < this.maxTrees) return true;
+    const seed = this.seedFor();
+    const tree = this.trees.get(root);
+    if (tree !== undefined && !sameSets(tree, seed)) return true;
+    for (const [r, t] of this.trees) {
+      if (r !== root && r !== this.template && sameSets(t, seed)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Roots that have their own entry, least recently used first: a copy, because
+   * using a tree ({@link peers}) reorders the live map.
+   */
+  roots(): NodeName[] {
+    return [...this.trees.keys()];
   }
 
   /** Makes `peer` eager (and not lazy) in the tree of `root`. Returns whether anything changed. */
@@ -112,11 +142,32 @@ export class EagerLazySets {
     }
   }
 
+  /**
+   * Makes sure this node links to `peer`: where `peer` is in neither set (the
+   * common sets or a tree), it becomes eager there; existing links stay as they
+   * are. Returns whether anything changed.
+   */
+  link(peer: NodeName): boolean {
+    if (peer === this.node) return false;
+    let changed = false;
+    if (!this.commonEagers.has(peer) && !this.commonLazys.has(peer)) {
+      this.commonEagers.add(peer);
+      changed = true;
+    }
+    for (const tree of this.trees.values()) {
+      if (tree.eagers.has(peer) || tree.lazys.has(peer)) continue;
+      tree.eagers.add(peer);
+      changed = true;
+    }
+    return changed;
+  }
+
   /** A member left: gone from every set, and its own tree is forgotten. */
   removeMember(peer: NodeName): void {
     this.commonEagers.delete(peer);
     this.commonLazys.delete(peer);
     this.trees.delete(peer);
+    if (this.template === peer) this.template = this.trees.keys().next().value;
     for (const tree of this.trees.values()) {
       tree.eagers.delete(peer);
       tree.lazys.delete(peer);
@@ -126,6 +177,7 @@ export class EagerLazySets {
   /** Forgets every per-root tree; every root falls back to the common sets. */
   resetTrees(): void {
     this.trees.clear();
+    this.template = undefined;
   }
 
   private materialize(root: NodeName): MutablePeerSets {
@@ -133,29 +185,44 @@ export class EagerLazySets {
     if (tree === undefined) {
       tree = this.seedFor();
       this.trees.set(root, tree);
-      if (this.trees.size > this.maxTrees) this.evictOne();
+      this.template ??= root;
+      if (this.trees.size > this.maxTrees) this.evictOne(root);
+    } else {
+      this.touch(root, tree);
     }
     return tree;
   }
 
+  private touch(root: NodeName, tree: MutablePeerSets): void {
+    this.trees.delete(root);
+    this.trees.set(root, tree);
+  }
+
   // Roots are not bounded by the membership under partial views, so trees are
-  // capped: the oldest after the template goes (the template seeds new roots, and
-  // an evicted root simply starts again from it).
-  private evictOne(): void {
-    let first = true;
-    for (const root of this.trees.keys()) {
-      if (first) {
-        first = false;
-        continue;
+  // capped. The victim is the least recently used tree that its seed would give
+  // back unchanged (dropping it loses nothing), else the least recently used one;
+  // never the template, which seeds new roots (an evicted root simply starts
+  // again from it). Plain LRU alone still thrashes when roots take turns: the
+  // tree optimisation shapes each root's tree, so a reseeded tree disagrees with
+  // the neighbours' copies and costs grafts and prunes to rebuild, every round.
+  private evictOne(keep: NodeName): void {
+    const seed = this.seedFor();
+    let victim: NodeName | undefined;
+    for (const [root, tree] of this.trees) {
+      if (root === this.template || root === keep) continue;
+      victim ??= root;
+      if (sameSets(tree, seed)) {
+        victim = root;
+        break;
       }
-      this.trees.delete(root);
-      return;
     }
+    if (victim !== undefined) this.trees.delete(victim);
   }
 
   private seedFor(): MutablePeerSets {
     if (this.seed === 'learned') {
-      for (const template of this.trees.values()) {
+      const template = this.template === undefined ? undefined : this.trees.get(this.template);
+      if (template !== undefined) {
         const eagers = new Set(template.eagers);
         const lazys = new Set<NodeName>();
         for (const p of template.lazys) lazys.add(p);
@@ -166,4 +233,14 @@ export class EagerLazySets {
     }
     return { eagers: new Set(this.commonEagers), lazys: new Set(this.commonLazys) };
   }
+}
+
+function sameSets(a: MutablePeerSets, b: MutablePeerSets): boolean {
+  return sameSet(a.eagers, b.eagers) && sameSet(a.lazys, b.lazys);
+}
+
+function sameSet(a: ReadonlySet<NodeName>, b: ReadonlySet<NodeName>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
 }

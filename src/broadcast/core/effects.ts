@@ -8,11 +8,9 @@ import type {
   WireMessage,
 } from './messages.js';
 
-/**
- * Timer names chosen by the core. The shell keeps at most one timer per key:
- * `setTimer` with a key already armed replaces it.
- */
-export type TimerKey = string;
+import type { TimerKey } from './timers.js';
+
+export type { TimerKey } from './timers.js';
 
 /** Send `msg` to `to` over the handler's channel (the shell picks the channel). */
 export interface SendEffect {
@@ -54,7 +52,7 @@ export type IsStaleToken =
   /** An announcement from `from` arrived in an `i_have`. */
   | { readonly purpose: 'iHave'; readonly entry: Announcement; readonly from: NodeName }
   /** A delayed-graft timer fired; checked again because the payload may have come another way. */
-  | { readonly purpose: 'graftTimer'; readonly key: TimerKey };
+  | { readonly purpose: 'graftTimer'; readonly key: string };
 
 /** Call `handler.isStale(id)` and feed back `isStaleResult` (or `isStaleFailed`). */
 export interface IsStaleEffect {
@@ -105,8 +103,17 @@ export type MetricEvent =
   | { readonly kind: 'delivered'; readonly handler: HandlerName }
   /** A payload was merged as not new (the sender gets pruned). */
   | { readonly kind: 'duplicate'; readonly handler: HandlerName }
-  /** An outstanding announcement was dropped because `peer` had too many. */
-  | { readonly kind: 'outstandingEvicted'; readonly peer: NodeName; readonly handler: HandlerName }
+  /**
+   * An outstanding announcement was dropped because `peer` had too many and is
+   * `down` (its connection is down) or `farBehind` (connected but it has not
+   * acknowledged any announcement for `farBehindTicks` lazy ticks).
+   */
+  | {
+      readonly kind: 'outstandingEvicted';
+      readonly peer: NodeName;
+      readonly handler: HandlerName;
+      readonly reason: OutstandingEvictionReason;
+    }
   /** A message for a handler not registered here was dropped. */
   | {
       readonly kind: 'unknownHandlerDropped';
@@ -122,6 +129,9 @@ export type MetricEvent =
       readonly grafted: NodeName;
       readonly pruned: NodeName;
     };
+
+/** Why an outstanding announcement was dropped; a connected, responsive peer loses none. */
+export type OutstandingEvictionReason = 'down' | 'farBehind';
 
 /** A metric to count. */
 export interface MetricEffect {

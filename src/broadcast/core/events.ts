@@ -89,14 +89,17 @@ export interface ExchangeEndedEvent {
   readonly ref: ExchangeRef;
 }
 
-/** Every `lazyTickPeriod`: flush outstanding announcements as batched `i_have`s. */
-export interface LazyTickEvent {
-  readonly type: 'lazyTick';
-}
-
-/** Every `exchangeTickPeriod`: maybe start an anti-entropy exchange. */
-export interface ExchangeTickEvent {
-  readonly type: 'exchangeTick';
+/**
+ * The shell is ready: the core arms its periodic work (the exchange tick, and the
+ * lazy tick whenever announcements are owed). Until then it arms no tick, so a
+ * core driven by hand (tests) sees only the effects of its events. The phases
+ * delay the first ticks (default one period each), so simulated nodes need not
+ * tick in lockstep; lazy ticks stay on the grid `start + lazyPhaseMs + k·period`.
+ */
+export interface StartEvent {
+  readonly type: 'start';
+  readonly lazyPhaseMs?: number;
+  readonly exchangePhaseMs?: number;
 }
 
 /** A timer armed by a `setTimer` effect fired. */
@@ -125,6 +128,7 @@ export interface PeerDownEvent {
 
 /** Everything fed to `step`. */
 export type PlumtreeEvent =
+  | StartEvent
   | LocalBroadcastEvent
   | BroadcastDataFailedEvent
   | ReceiveEvent
@@ -135,8 +139,6 @@ export type PlumtreeEvent =
   | GraftResultEvent
   | ExchangeResultEvent
   | ExchangeEndedEvent
-  | LazyTickEvent
-  | ExchangeTickEvent
   | TimerEvent
   | UpdateEvent
   | PeerUpEvent

@@ -14,6 +14,7 @@ export type {
   MergeToken,
   MetricEffect,
   MetricEvent,
+  OutstandingEvictionReason,
   PlumtreeEffect,
   SendEffect,
   SetTimerEffect,
@@ -26,12 +27,10 @@ export type {
   ExchangeEndedEvent,
   ExchangeOutcome,
   ExchangeResultEvent,
-  ExchangeTickEvent,
   GraftOutcome,
   GraftResultEvent,
   IsStaleFailedEvent,
   IsStaleResultEvent,
-  LazyTickEvent,
   LocalBroadcastEvent,
   MergeFailedEvent,
   MergeResultEvent,
@@ -39,6 +38,7 @@ export type {
   PeerUpEvent,
   PlumtreeEvent,
   ReceiveEvent,
+  StartEvent,
   TimerEvent,
   UpdateEvent,
 } from './events.js';
@@ -89,3 +89,5 @@ export type { Delivery } from './recent-deliveries.js';
 export { RecentDeliveries } from './recent-deliveries.js';
 export type { PendingExchange, PlumtreeConfig, PlumtreeState } from './state.js';
 export { createPlumtreeState } from './state.js';
+export type { TimerType } from './timers.js';
+export { exchangeTickTimer, graftTimer, lazyTickTimer, timerId } from './timers.js';

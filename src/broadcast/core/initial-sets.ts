@@ -26,7 +26,7 @@ export function initialSets(
   if (others.length === 1) return { eagers: others, lazys: [] };
   const eagerCount = others.length + 1 < 5 ? 1 : 2;
   const chosen: NodeName[] = [];
-  if (mode === 'documented') chosen.push(successor(node, others));
+  if (mode === 'documented') chosen.push(successor(node, others) as NodeName);
   while (chosen.length < eagerCount + 1) {
     // Rejection sampling: at most three picks out of at least two candidates.
     const candidate = others[randomInt(rng, others.length)] as NodeName;
@@ -35,11 +35,16 @@ export function initialSets(
   return { eagers: chosen.slice(0, eagerCount), lazys: chosen.slice(eagerCount) };
 }
 
-/** The next name after `node` in sort order, wrapping around to the smallest. */
-function successor(node: NodeName, others: readonly NodeName[]): NodeName {
+/**
+ * The next name after `node` in sort order among `others` (`node` itself is
+ * skipped), wrapping around to the smallest; undefined when there is none.
+ */
+export function successor(node: NodeName, others: Iterable<NodeName>): NodeName | undefined {
   let next: NodeName | undefined;
-  let smallest = others[0] as NodeName;
+  let smallest: NodeName | undefined;
   for (const m of others) {
+    if (m === node) continue;
+    if (smallest === undefined) smallest = m;
     if (m < smallest) smallest = m;
     if (m > node && (next === undefined || m < next)) next = m;
   }

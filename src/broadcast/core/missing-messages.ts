@@ -1,5 +1,5 @@
-import type { TimerKey } from './effects.js';
 import type { HandlerName, MessageId, NodeName } from './messages.js';
+import { graftTimer, type TimerKey } from './timers.js';
 
 /** A peer that announced a message we do not have, with the announcement's tree position. */
 export interface Announcer {
@@ -17,18 +17,8 @@ export interface MissingMessage {
   readonly timerKey: TimerKey;
   /** Who announced it, first announcer first. */
   readonly announcers: Announcer[];
-}
-
-const PREFIX = 'graft:';
-
-/** The delayed-graft timer key of the message with key `key`. */
-export function graftTimerKey(key: string): TimerKey {
-  return `${PREFIX}${key}`;
-}
-
-/** The message key behind a delayed-graft timer key, or undefined for other timers. */
-export function messageKeyOfGraftTimer(timerKey: TimerKey): string | undefined {
-  return timerKey.startsWith(PREFIX) ? timerKey.slice(PREFIX.length) : undefined;
+  /** When it was first announced (the core's clock): bounds how long a graft may be postponed. */
+  readonly announcedAt: number;
 }
 
 /** What {@link MissingMessages.announce} did. */
@@ -55,7 +45,13 @@ export class MissingMessages {
   ) {}
 
   /** Records that `announcer` has the message; a peer announcing again only updates its round. */
-  announce(key: string, handler: HandlerName, id: MessageId, announcer: Announcer): AnnounceResult {
+  announce(
+    key: string,
+    handler: HandlerName,
+    id: MessageId,
+    announcer: Announcer,
+    now: number,
+  ): AnnounceResult {
     const known = this.byKey.get(key);
     if (known !== undefined) {
       const i = known.announcers.findIndex((a) => a.peer === announcer.peer);
@@ -75,8 +71,9 @@ export class MissingMessages {
       handler,
       id,
       key,
-      timerKey: graftTimerKey(key),
+      timerKey: graftTimer(key),
       announcers: [announcer],
+      announcedAt: now,
     });
     return { first: true, evicted };
   }

@@ -47,9 +47,9 @@ export type NewRootSeed =
  * switched off to get the reference's behaviour back.
  */
 export interface PlumtreeOptions {
-  /** ms between lazy ticks; the shell runs the tick, the core only reports it. Default 1000. */
+  /** ms between lazy ticks (a core timer, armed only while announcements are owed). Default 1000. */
   readonly lazyTickPeriod: number;
-  /** ms between exchange ticks; run by the shell. Default 10000. */
+  /** ms between exchange ticks (a core timer). Default 10000. */
   readonly exchangeTickPeriod: number;
   /** At most this many exchanges started here run at once. Default 1. */
   readonly startExchangeLimit: number;
@@ -66,6 +66,15 @@ export interface PlumtreeOptions {
   readonly graftTimeout1: number;
   /** ms between further grafts to the next announcers. Default 250. */
   readonly graftTimeout2: number;
+  /**
+   * Longest a due graft is put off, counted from the first announcement, while the
+   * tree's eager parent is alive and busy (it pushed a payload of the same tree
+   * less than `graftTimeout1` ago): the eager copy is then most likely queued
+   * behind a burst, and grafting would pull a duplicate and prune a working link.
+   * A dead or silent parent is grafted around after `graftTimeout1` as before.
+   * 0 never postpones. Default 5000.
+   */
+  readonly maxGraftPostpone: number;
   /** Announcers remembered per missing message. Default 4. */
   readonly maxAnnouncersPerMessage: number;
   /** Missing messages tracked at once; the oldest is dropped beyond. Default 4096. */
@@ -81,18 +90,27 @@ export interface PlumtreeOptions {
   /** Announcements per batched `i_have` message. Default 256. */
   readonly maxIHaveEntries: number;
   /**
-   * Outstanding announcements kept per peer; the oldest is evicted (and counted)
-   * beyond, so an unreachable peer costs bounded memory. Default 4096; `Infinity`
-   * is the reference's unbounded table.
+   * Outstanding announcements kept per peer that is down or far behind (see
+   * `farBehindTicks`); beyond, its oldest is evicted (and counted with the reason),
+   * so an unreachable peer costs bounded memory. A connected peer that keeps
+   * acknowledging never loses an entry: an evicted announcement whose eager copy
+   * was lost would be lost for good. Default 4096; `Infinity` is the reference's
+   * unbounded table.
    */
   readonly maxOutstandingPerPeer: number;
+  /**
+   * A connected peer is far behind when it has answered none of our `i_have`s
+   * (no `ignored_i_have`, no `graft`) for this many lazy ticks since the first
+   * unanswered one. Default 10.
+   */
+  readonly farBehindTicks: number;
   /** What new members do to learned trees. Default `'keepLearned'`. */
   readonly joinMode: JoinMode;
   /** How a new root's sets start. Default `'learned'`. */
   readonly newRootSeed: NewRootSeed;
   /**
-   * Per-root trees kept; beyond, the oldest (but the template) is dropped and that
-   * root starts over from the template. Roots are any senders, not only members,
+   * Per-root trees kept; beyond, the least recently used (but the template) is
+   * dropped and that root starts over from the template. Roots are any senders, not only members,
    * so this bounds memory under partial views. Default 1024.
    */
   readonly maxTrees: number;
@@ -110,6 +128,7 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   delayedGraft: true,
   graftTimeout1: 500,
   graftTimeout2: 250,
+  maxGraftPostpone: 5000,
   maxAnnouncersPerMessage: 4,
   maxMissing: 4096,
   treeOptimization: true,
@@ -118,6 +137,7 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   batchIHaves: true,
   maxIHaveEntries: 256,
   maxOutstandingPerPeer: 4096,
+  farBehindTicks: 10,
   joinMode: 'keepLearned',
   newRootSeed: 'learned',
   maxTrees: 1024,
@@ -131,6 +151,7 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
 export const referencePlumtreeOptions: Partial<PlumtreeOptions> = Object.freeze({
   initialSets: 'allEager',
   delayedGraft: false,
+  maxGraftPostpone: 0,
   treeOptimization: false,
   batchIHaves: false,
   maxOutstandingPerPeer: Number.POSITIVE_INFINITY,
@@ -145,7 +166,13 @@ const ONE_OF: Record<string, readonly string[]> = {
   newRootSeed: ['learned', 'common'],
 };
 
-const NON_NEGATIVE = ['lazyTickPeriod', 'exchangeTickPeriod', 'graftTimeout1', 'graftTimeout2'];
+const NON_NEGATIVE = [
+  'lazyTickPeriod',
+  'exchangeTickPeriod',
+  'graftTimeout1',
+  'graftTimeout2',
+  'maxGraftPostpone',
+];
 const NON_NEGATIVE_INT = ['startExchangeLimit', 'optimizationThreshold'];
 const POSITIVE_INT = [
   'maxAnnouncersPerMessage',
@@ -153,6 +180,7 @@ const POSITIVE_INT = [
   'roundCacheSize',
   'maxIHaveEntries',
   'maxTrees',
+  'farBehindTicks',
 ];
 const BOOLEAN = ['delayedGraft', 'treeOptimization', 'batchIHaves'];
 

@@ -6,9 +6,9 @@ import type {
   MergeToken,
   MetricEvent,
   PlumtreeEffect,
-  TimerKey,
 } from './effects.js';
 import type { ExchangeOutcome, GraftOutcome, PlumtreeEvent } from './events.js';
+import { successor } from './initial-sets.js';
 import { UnsupportedMessageIdError } from './message-key.js';
 import type {
   Announcement,
@@ -18,14 +18,22 @@ import type {
   NodeName,
   WireMessage,
 } from './messages.js';
-import { messageKeyOfGraftTimer } from './missing-messages.js';
 import type { PlumtreeState } from './state.js';
+import { exchangeTickTimer, lazyTickTimer, type TimerKey } from './timers.js';
 
 /**
- * Advances the broadcast server by one event: mutates `state` in place and returns
- * what the shell must do, in order. Never throws for any event and never reads a
- * clock or a global random source, so the same state and events always give the
- * same effects. An event whose message id cannot be keyed is dropped with a log.
+ * Advances the broadcast server by one event at time `now`: mutates `state` in
+ * place and returns what the shell must do, in order. Never throws for any event
+ * and never reads a clock or a global random source, so the same state, events and
+ * times always give the same effects. An event whose message id cannot be keyed is
+ * dropped with a log.
+ *
+ * `now` is the shell's monotonic clock in ms (`performance.now()` in a server, the
+ * network time in a simulator); a time earlier than the previous one, or not a
+ * finite number, counts as the previous one.
+ *
+ * The core arms its own timers (`setTimer` with a {@link TimerKey}): feed `start`
+ * once the shell is ready, and `{ type: 'timer', key }` whenever one fires.
  *
  * Handler calls are effects whose results come back as events carrying the
  * effect's token (`merge` → `mergeResult`/`mergeFailed`, `isStale` →
@@ -33,8 +41,9 @@ import type { PlumtreeState } from './state.js';
  * `exchangeResult`); results may come back in any order and interleaved with other
  * events.
  */
-export function step(state: PlumtreeState, event: PlumtreeEvent): PlumtreeEffect[] {
+export function step(state: PlumtreeState, event: PlumtreeEvent, now: number): PlumtreeEffect[] {
   const out: PlumtreeEffect[] = [];
+  if (Number.isFinite(now) && now > state.now) state.now = now;
   try {
     dispatch(state, event, out);
   } catch (error) {
@@ -47,6 +56,9 @@ export function step(state: PlumtreeState, event: PlumtreeEvent): PlumtreeEffect
 
 function dispatch(state: PlumtreeState, event: PlumtreeEvent, out: PlumtreeEffect[]): void {
   switch (event.type) {
+    case 'start':
+      start(state, event.lazyPhaseMs, event.exchangePhaseMs, out);
+      break;
     case 'localBroadcast':
       localBroadcast(state, event.handler, event.id, event.payload, out);
       break;
@@ -89,12 +101,6 @@ function dispatch(state: PlumtreeState, event: PlumtreeEvent, out: PlumtreeEffec
       state.exchanges.delete(event.ref);
       state.pendingExchanges.delete(event.ref);
       break;
-    case 'lazyTick':
-      lazyTick(state, out);
-      break;
-    case 'exchangeTick':
-      exchangeTick(state, out);
-      break;
     case 'timer':
       timerFired(state, event.key, out);
       break;
@@ -103,10 +109,15 @@ function dispatch(state: PlumtreeState, event: PlumtreeEvent, out: PlumtreeEffec
       break;
     case 'peerUp':
       state.down.delete(event.peer);
+      // A fresh connection gets a fresh chance to answer before it counts as far behind.
+      state.unansweredSince.delete(event.peer);
       break;
     case 'peerDown':
       // Only members: `update` is what clears the set, so strangers would stay forever.
-      if (event.peer !== state.node && state.allMembers.has(event.peer)) state.down.add(event.peer);
+      if (event.peer !== state.node && state.allMembers.has(event.peer)) {
+        state.down.add(event.peer);
+        relink(state);
+      }
       break;
     default:
       assertNever(event);
@@ -163,8 +174,10 @@ function receive(state: PlumtreeState, from: NodeName, msg: WireMessage, out: Pl
       return;
     case 'ignored_i_have':
       state.outstanding.delete(from, keyOf(state, msg.handler, msg.id));
+      state.unansweredSince.delete(from);
       return;
     case 'graft':
+      state.unansweredSince.delete(from);
       if (msg.linkOnly) {
         addEager(state, msg.root, from);
         return;
@@ -194,6 +207,7 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
   addEager(state, msg.root, msg.from);
+  noteTreeActivity(state, msg.root, msg.from);
   state.recent.set(key, { round: msg.round, from: msg.from });
   push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out);
   if (!state.options.treeOptimization || missing === undefined) return;
@@ -243,12 +257,43 @@ function addOutstanding(
   entry: Announcement,
   out: PlumtreeEffect[],
 ): void {
+  if (!state.outstanding.add(peer, key, entry)) return;
+  armLazyTick(state, out);
+  trimOutstanding(state, peer, out);
+}
+
+/**
+ * Applies the per-peer cap, but only to a peer that is down or far behind: a
+ * connected peer that answers gets every announcement, because dropping one whose
+ * eager copy was lost would lose the message for that peer for good.
+ */
+function trimOutstanding(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[]): void {
   const { outstanding } = state;
-  if (!outstanding.add(peer, key, entry)) return;
-  if (outstanding.countFor(peer) <= state.options.maxOutstandingPerPeer) return;
-  const evicted = outstanding.evictOldest(peer);
-  if (evicted !== undefined) {
-    metric(out, { kind: 'outstandingEvicted', peer, handler: evicted.handler });
+  const cap = state.options.maxOutstandingPerPeer;
+  if (outstanding.countFor(peer) <= cap) return;
+  const reason = state.down.has(peer) ? 'down' : farBehind(state, peer) ? 'farBehind' : undefined;
+  if (reason === undefined) return;
+  while (outstanding.countFor(peer) > cap) {
+    const evicted = outstanding.evictOldest(peer);
+    if (evicted === undefined) return;
+    metric(out, { kind: 'outstandingEvicted', peer, handler: evicted.handler, reason });
+  }
+}
+
+function farBehind(state: PlumtreeState, peer: NodeName): boolean {
+  const since = state.unansweredSince.get(peer);
+  if (since === undefined) return false;
+  return state.now - since >= state.options.farBehindTicks * state.options.lazyTickPeriod;
+}
+
+function noteTreeActivity(state: PlumtreeState, root: NodeName, peer: NodeName): void {
+  const { treeActivity } = state;
+  treeActivity.delete(root);
+  treeActivity.set(root, { peer, at: state.now });
+  if (treeActivity.size <= state.options.maxTrees) return;
+  for (const oldest of treeActivity.keys()) {
+    treeActivity.delete(oldest);
+    return;
   }
 }
 
@@ -285,7 +330,13 @@ function staleChecked(
   // Delivered while the check was in flight: the announcer's next i_have gets ignored.
   if (state.recent.has(key)) return;
   const announcer = { peer: from, round: entry.round, root: entry.root };
-  const { first, evicted } = state.missing.announce(key, entry.handler, entry.id, announcer);
+  const { first, evicted } = state.missing.announce(
+    key,
+    entry.handler,
+    entry.id,
+    announcer,
+    state.now,
+  );
   if (evicted !== undefined) {
     out.push({ type: 'cancelTimer', key: evicted.timerKey });
     metric(out, { kind: 'missingEvicted', handler: evicted.handler });
@@ -313,6 +364,7 @@ function optimize(
 ): void {
   const { root } = entry;
   if (!state.allMembers.has(grafted) || !state.sets.peers(root).eagers.has(pruned)) return;
+  if (!state.sets.mayShape(root)) return;
   send(out, grafted, graftMessage(state, entry, true));
   addEager(state, root, grafted);
   send(out, pruned, { type: 'prune', root, from: state.node });
@@ -322,13 +374,84 @@ function optimize(
   metric(out, { kind: 'treeOptimized', root, grafted, pruned });
 }
 
-function timerFired(state: PlumtreeState, timerKey: TimerKey, out: PlumtreeEffect[]): void {
-  const key = messageKeyOfGraftTimer(timerKey);
-  if (key === undefined) return;
+function timerFired(state: PlumtreeState, timer: TimerKey, out: PlumtreeEffect[]): void {
+  switch (timer.type) {
+    case 'lazyTick':
+      lazyTick(state, out);
+      return;
+    case 'exchangeTick':
+      exchangeTick(state, out);
+      if (state.started) {
+        out.push({
+          type: 'setTimer',
+          key: exchangeTickTimer(),
+          delayMs: state.options.exchangeTickPeriod,
+        });
+      }
+      return;
+    case 'graft':
+      graftTimerFired(state, timer, out);
+      return;
+    default:
+      assertNever(timer);
+  }
+}
+
+function start(
+  state: PlumtreeState,
+  lazyPhaseMs: number | undefined,
+  exchangePhaseMs: number | undefined,
+  out: PlumtreeEffect[],
+): void {
+  const { options } = state;
+  state.started = true;
+  state.lazyArmed = false;
+  state.lazyDue = state.now + phase(lazyPhaseMs, options.lazyTickPeriod);
+  out.push({
+    type: 'setTimer',
+    key: exchangeTickTimer(),
+    delayMs: phase(exchangePhaseMs, options.exchangeTickPeriod),
+  });
+  // A restarted server may inherit announcements owed by its predecessor.
+  if (state.outstanding.size > 0) armLazyTick(state, out);
+}
+
+function phase(ms: number | undefined, period: number): number {
+  return ms !== undefined && Number.isFinite(ms) && ms >= 0 ? ms : period;
+}
+
+/**
+ * Arms the lazy tick for its next slot on the grid, unless armed: with nothing
+ * owed there is no tick at all, and the first announcement owed arms one, at the
+ * time a periodic tick would have come.
+ */
+function armLazyTick(state: PlumtreeState, out: PlumtreeEffect[]): void {
+  if (!state.started || state.lazyArmed) return;
+  const period = state.options.lazyTickPeriod;
+  if (state.lazyDue < state.now) {
+    state.lazyDue =
+      period > 0
+        ? state.lazyDue + Math.ceil((state.now - state.lazyDue) / period) * period
+        : state.now;
+  }
+  state.lazyArmed = true;
+  out.push({ type: 'setTimer', key: lazyTickTimer(), delayMs: state.lazyDue - state.now });
+}
+
+function graftTimerFired(
+  state: PlumtreeState,
+  timer: Extract<TimerKey, { type: 'graft' }>,
+  out: PlumtreeEffect[],
+): void {
+  const { key } = timer;
   const missing = state.missing.get(key);
   if (missing === undefined) return;
   if (state.recent.has(key)) {
     state.missing.drop(key);
+    return;
+  }
+  if (parentBusy(state, missing.announcers[0]?.root, missing.announcedAt)) {
+    out.push({ type: 'setTimer', key: timer, delayMs: state.options.graftTimeout2 });
     return;
   }
   // The payload may have come another way (an exchange): ask before grafting.
@@ -336,18 +459,33 @@ function timerFired(state: PlumtreeState, timerKey: TimerKey, out: PlumtreeEffec
     type: 'isStale',
     handler: missing.handler,
     id: missing.id,
-    token: { purpose: 'graftTimer', key: timerKey },
+    token: { purpose: 'graftTimer', key },
   });
+}
+
+/**
+ * Whether the eager copy of a message of `root`'s tree is most likely queued
+ * behind others rather than lost: the tree's eager parent is connected and pushed
+ * a payload of that tree within `graftTimeout1`, and the announcement is younger
+ * than `maxGraftPostpone`. A parent that died or went silent stops pushing, so it
+ * is grafted around as soon as its last push is `graftTimeout1` old.
+ */
+function parentBusy(state: PlumtreeState, root: NodeName | undefined, announcedAt: number) {
+  if (root === undefined) return false;
+  const { options } = state;
+  if (state.now - announcedAt >= options.maxGraftPostpone) return false;
+  const activity = state.treeActivity.get(root);
+  if (activity === undefined || state.now - activity.at >= options.graftTimeout1) return false;
+  if (state.down.has(activity.peer)) return false;
+  return state.sets.peersView(root).eagers.has(activity.peer);
 }
 
 function graftTimerChecked(
   state: PlumtreeState,
-  timerKey: TimerKey,
+  key: string,
   stale: boolean,
   out: PlumtreeEffect[],
 ): void {
-  const key = messageKeyOfGraftTimer(timerKey);
-  if (key === undefined) return;
   const missing = state.missing.get(key);
   if (missing === undefined) return;
   const next = stale ? undefined : missing.announcers.shift();
@@ -359,7 +497,7 @@ function graftTimerChecked(
   send(out, next.peer, graftMessage(state, entry, false));
   addEager(state, next.root, next.peer);
   if (missing.announcers.length > 0) {
-    out.push({ type: 'setTimer', key: timerKey, delayMs: state.options.graftTimeout2 });
+    out.push({ type: 'setTimer', key: missing.timerKey, delayMs: state.options.graftTimeout2 });
   } else {
     // The announcers repeat their i_have until acknowledged, which starts over if needed.
     state.missing.drop(key);
@@ -396,9 +534,13 @@ function grafted(
 }
 
 function lazyTick(state: PlumtreeState, out: PlumtreeEffect[]): void {
+  state.lazyArmed = false;
+  state.lazyDue = state.now + state.options.lazyTickPeriod;
   const max = state.options.batchIHaves ? state.options.maxIHaveEntries : 1;
-  for (const peer of state.outstanding.peers()) {
-    if (state.down.has(peer)) continue;
+  for (const peer of [...state.outstanding.peers()]) {
+    trimOutstanding(state, peer, out);
+    if (state.down.has(peer) || state.outstanding.countFor(peer) === 0) continue;
+    if (!state.unansweredSince.has(peer)) state.unansweredSince.set(peer, state.now);
     let entries: Announcement[] = [];
     for (const entry of state.outstanding.entriesFor(peer)) {
       entries.push(entry);
@@ -409,6 +551,7 @@ function lazyTick(state: PlumtreeState, out: PlumtreeEffect[]): void {
     }
     if (entries.length > 0) send(out, peer, { type: 'i_have', entries, from: state.node });
   }
+  if (state.outstanding.size > 0) armLazyTick(state, out);
 }
 
 function exchangeTick(state: PlumtreeState, out: PlumtreeEffect[]): void {
@@ -491,10 +634,27 @@ function update(state: PlumtreeState, members: Iterable<NodeName>, out: Plumtree
     state.sets.removeMember(m);
     state.outstanding.deletePeer(m);
     state.down.delete(m);
+    state.unansweredSince.delete(m);
     for (const gone of state.missing.forgetPeer(m)) {
       out.push({ type: 'cancelTimer', key: gone.timerKey });
     }
   }
+  if (removed.length > 0) relink(state);
+}
+
+/**
+ * The documented initial sets link every node to its successor in name order,
+ * which makes the overlay strongly connected: every node is somebody's peer. When
+ * that successor goes down or leaves, the node it alone linked to would be cut
+ * off for good, so the successor among the live members is linked instead (eager
+ * wherever it is not linked yet, like a new member).
+ */
+function relink(state: PlumtreeState): void {
+  if (!state.ringRelink) return;
+  const live: NodeName[] = [];
+  for (const m of state.allMembers) if (m !== state.node && !state.down.has(m)) live.push(m);
+  const next = successor(state.node, live);
+  if (next !== undefined) state.sets.link(next);
 }
 
 // Links are only learned with members: a late message from a member that left

@@ -47,6 +47,33 @@ export interface PlumtreeState {
   readonly missing: MissingMessages;
   /** Recently delivered messages, for the tree optimisation. */
   readonly recent: RecentDeliveries;
+  /** The clock as of the latest `step` (ms, monotonic, injected by the shell). */
+  now: number;
+  /** Whether `start` came: before it the core arms no tick. */
+  started: boolean;
+  /** Whether a lazy tick is armed with the shell. */
+  lazyArmed: boolean;
+  /** When the next lazy tick is due on the grid fixed at `start`. */
+  lazyDue: number;
+  /**
+   * Re-link to the ring successor among live members when a member goes down or
+   * is removed: the `documented` initial sets without explicit sets.
+   */
+  readonly ringRelink: boolean;
+  /**
+   * Per root, the peer whose payload of that tree arrived last and when: a parent
+   * that is pushing is alive, so a graft for that tree can wait (bounded by
+   * `maxTrees` roots, least recently refreshed dropped).
+   */
+  readonly treeActivity: Map<NodeName, TreeActivity>;
+  /** Per peer, when the first of our `i_have`s it has not answered yet went out. */
+  readonly unansweredSince: Map<NodeName, number>;
+}
+
+/** The latest payload push seen in one tree. */
+export interface TreeActivity {
+  readonly peer: NodeName;
+  readonly at: number;
 }
 
 /** What a broadcast server starts from. */
@@ -70,6 +97,8 @@ export interface PlumtreeConfig {
   readonly outstanding?: Outstanding;
   /** Members known to be unreachable at start. */
   readonly down?: Iterable<NodeName>;
+  /** The shell's clock at creation (ms, monotonic). Default 0. */
+  readonly now?: number;
   readonly options?: Partial<PlumtreeOptions>;
 }
 
@@ -95,6 +124,7 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
 
   let eagers: readonly NodeName[];
   let lazys: readonly NodeName[];
+  const explicit = config.eagers !== undefined || config.lazys !== undefined;
   if (config.eagers !== undefined && config.lazys !== undefined) {
     validateInitialSets(node, allMembers, config.eagers, config.lazys);
     eagers = config.eagers;
@@ -128,5 +158,12 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     down,
     missing: new MissingMessages(options.maxMissing, options.maxAnnouncersPerMessage),
     recent: new RecentDeliveries(options.roundCacheSize),
+    now: config.now ?? 0,
+    started: false,
+    lazyArmed: false,
+    lazyDue: 0,
+    ringRelink: options.initialSets === 'documented' && !explicit,
+    treeActivity: new Map(),
+    unansweredSince: new Map(),
   };
 }
