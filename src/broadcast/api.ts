@@ -4,7 +4,8 @@
  */
 import { call, cast, type Target } from '../actors/index.js';
 import type { ExchangeSelector } from './core/index.js';
-import { type ExchangeInfo, type InfoOpt, type PeersReply, RemoteQueryError } from './server.js';
+import { RemoteQueryError } from './remote-queries.js';
+import type { ExchangeInfo, InfoOpt, PeersReply } from './server-types.js';
 
 const DEFAULT_TIMEOUT = 5000;
 

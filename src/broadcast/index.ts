@@ -8,7 +8,27 @@ export type {
 /** The pure core, for simulators and tests that drive it directly. */
 export * as core from './core/index.js';
 export { defaultPlumtreeOptions, Outstanding, referencePlumtreeOptions } from './core/index.js';
+export {
+  type EffectHost,
+  EffectInterpreter,
+  type InterpreterLog,
+  type InterpreterObserver,
+  type PendingExchangeStart,
+} from './effect-interpreter.js';
 export type { BroadcastHandler, ExchangeAnswer, GraftAnswer } from './handler.js';
+export {
+  AsyncHandlerError,
+  HandlerContractError,
+  type HandlerFunction,
+  UnknownHandlerError,
+} from './handler-answers.js';
+export {
+  BroadcastMetricNames,
+  BroadcastMetrics,
+  DROP_REASON_VALUES,
+  type DropReason,
+  WIRE_MESSAGE_TYPES,
+} from './metrics.js';
 export {
   type BroadcastCall,
   type BroadcastCast,

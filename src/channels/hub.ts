@@ -81,7 +81,7 @@ export class ChannelHub {
   ) {
     this.local = spec;
     this.name = spec.name;
-    this.counters = new MeteredCounters(config.metrics);
+    this.counters = new MeteredCounters(config.metrics, Object.keys(spec.channels));
     this.remote = new RemoteCalls(this);
     this.listening = new Promise((resolve) => {
       this.markListening = resolve;

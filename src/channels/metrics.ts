@@ -31,7 +31,8 @@ export class MeteredCounters extends ChannelCounters {
   private exportedCloses = new Map<string, number>();
   private pending: ReturnType<typeof setImmediate> | undefined;
 
-  constructor(registry: MetricsRegistry) {
+  /** `declaredChannels` get their byte and frame series at 0 from the start. */
+  constructor(registry: MetricsRegistry, declaredChannels: readonly string[] = []) {
     super();
     const c = (name: string, help: string) => registry.counter(name, help);
     this.bytesSent = c(ChannelMetricNames.bytesSent, 'Bytes of frames sent, by channel');
@@ -51,6 +52,11 @@ export class MeteredCounters extends ChannelCounters {
     );
     this.peerEvents = c(ChannelMetricNames.peerEvents, 'Peers reported up or down');
     this.peersUp = registry.gauge(ChannelMetricNames.peersUp, 'Peers with a live connection');
+    for (const channel of declaredChannels) {
+      for (const c of [this.bytesSent, this.bytesReceived, this.framesSent, this.framesReceived]) {
+        c.bind({ channel });
+      }
+    }
   }
 
   override recordSent(channel: string, bytes: number): void {

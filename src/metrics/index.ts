@@ -1,4 +1,5 @@
 export {
+  type BoundCounter,
   type Counter,
   type Gauge,
   globalMetrics,

@@ -54,12 +54,33 @@ class Family {
   get(labels: Labels): number {
     return this.series.get(seriesKey(labels))?.value ?? 0;
   }
+
+  /** The series of `labels`, created at 0 so it is exported before its first increment. */
+  seriesOf(labels: Labels): { value: number } {
+    const key = seriesKey(labels);
+    const s = this.series.get(key);
+    if (s) return s;
+    const created = { labels: { ...labels }, value: 0 };
+    this.series.set(key, created);
+    return created;
+  }
 }
 
 /** A monotonically increasing count. */
 export interface Counter {
   inc(labels?: Labels, by?: number): void;
   get(labels?: Labels): number;
+  /**
+   * The series of `labels`, bound once: it exists (at 0) from now on, so a scrape shows
+   * every known label value, and incrementing it skips the per-call label lookup.
+   */
+  bind(labels?: Labels): BoundCounter;
+}
+
+/** One series of a {@link Counter}. */
+export interface BoundCounter {
+  inc(by?: number): void;
+  get(): number;
 }
 
 /** A value that goes up and down. */
@@ -96,6 +117,16 @@ export class MetricsRegistry {
         f.add(labels, by);
       },
       get: (labels = NO_LABELS) => f.get(labels),
+      bind(labels = NO_LABELS) {
+        const series = f.seriesOf(labels);
+        return {
+          inc(by = 1) {
+            if (by < 0) throw new RangeError(`counter ${name} cannot decrease`);
+            series.value += by;
+          },
+          get: () => series.value,
+        };
+      },
     };
   }
 

@@ -1,14 +1,15 @@
 import type {
   LogEffect,
   MetricEvent,
-  PlumtreeEffect,
   PlumtreeEvent,
   PlumtreeState,
-  TimerKey,
   WireMessage,
 } from '../broadcast/core/index.js';
 import { step, timerId } from '../broadcast/core/index.js';
+import { type EffectHost, EffectInterpreter } from '../broadcast/effect-interpreter.js';
 import type { BroadcastHandler } from '../broadcast/handler.js';
+import { BroadcastMetrics } from '../broadcast/metrics.js';
+import { MetricsRegistry } from '../metrics/registry.js';
 import type { SimNetwork, SimNode } from './network.js';
 
 /**
@@ -33,13 +34,7 @@ export interface PlumtreeObserver {
   log?(node: string, log: LogEffect, time: number): void;
 }
 
-/** Thrown when a simulated handler returns a promise: simulated time cannot wait for it. */
-export class AsyncHandlerError extends Error {
-  override readonly name = 'AsyncHandlerError';
-  constructor(handler: string) {
-    super(`handler ${handler} returned a promise; simulated handlers must be synchronous`);
-  }
-}
+export { AsyncHandlerError } from '../broadcast/handler-answers.js';
 
 const CORE_TIMER = 'core:';
 
@@ -54,22 +49,20 @@ export interface TickSchedule {
 }
 
 /**
- * Runs one plumtree core inside a {@link SimNetwork}: the sim's equivalent of the
- * actor shell. Handler calls are made synchronously and their results fed straight
- * back; the core's timers (its ticks included) are network timers, and its clock is
- * the network's.
+ * Runs one plumtree core inside a {@link SimNetwork}: the sim's host of the shared
+ * {@link EffectInterpreter}, so a simulated node carries out effects exactly as the
+ * actor shell does. Handlers must answer synchronously (simulated time cannot wait
+ * for a promise); periodic ticks and the core's timers are network timers.
  */
 export class PlumtreeSimNode implements SimNode<WireMessage> {
   /** Per-kind counts of the core's metric effects. */
   readonly metrics = new Map<MetricEvent['kind'], number>();
   /** Log effects, most recent last (capped at 1000). */
   readonly logs: LogEffect[] = [];
-  private readonly handlers: Map<string, BroadcastHandler>;
-  private readonly inbox: PlumtreeEvent[] = [];
-  private running = false;
+  /** The node's broadcast metrics, as the actor shell exports them. */
+  readonly registry = new MetricsRegistry();
+  private readonly interpreter: EffectInterpreter;
   private exchangeDurationMs = 0;
-  /** Armed core timers by {@link timerId}, to feed the key back when one fires. */
-  private readonly timers = new Map<string, TimerKey>();
 
   constructor(
     readonly name: string,
@@ -78,10 +71,14 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
     private readonly net: PlumtreeHost,
     private readonly observer: PlumtreeObserver = {},
   ) {
-    this.handlers = new Map(handlers.map((h) => [h.name, h]));
+    const metrics = new BroadcastMetrics(
+      this.registry,
+      handlers.map((h) => h.name),
+    );
+    this.interpreter = new EffectInterpreter(this.host(metrics), handlers);
   }
 
-  /** Starts the core: it arms its lazy and exchange ticks at the given phases. */
+  /** Arms the periodic lazy and exchange ticks. */
   start(schedule: TickSchedule): void {
     this.exchangeDurationMs = schedule.exchangeDurationMs ?? 0;
     this.feed({
@@ -93,48 +90,22 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
 
   /** The handler registered as `name` here. */
   handler(name: string): BroadcastHandler | undefined {
-    return this.handlers.get(name);
+    return this.interpreter.handler(name);
   }
 
   /**
    * Broadcasts `message` from this node through handler `handlerName`, like the
-   * shell's `broadcast` cast. Returns the id, or undefined if `broadcastData` threw.
+   * shell's `broadcast` cast. Returns the id, or undefined if the broadcast was
+   * dropped (unknown handler, `broadcastData` failed, or this node is down).
    */
   broadcast(handlerName: string, message: unknown): unknown {
-    const handler = this.handlers.get(handlerName);
-    if (handler === undefined) {
-      this.feed({ type: 'localBroadcast', handler: handlerName, id: undefined, payload: message });
-      return undefined;
-    }
-    let data: { id: unknown; payload: unknown };
-    try {
-      data = handler.broadcastData(message);
-    } catch (error) {
-      this.feed({ type: 'broadcastDataFailed', handler: handlerName, error });
-      return undefined;
-    }
-    this.observer.broadcastStarted?.(this.name, handlerName, data.id, this.net.now);
-    this.feed({ type: 'localBroadcast', handler: handlerName, id: data.id, payload: data.payload });
-    return data.id;
+    if (!this.live()) return undefined;
+    return this.interpreter.broadcast(handlerName, message);
   }
 
   /** Feeds one event to the core and carries out the effects, including handler results. */
   feed(event: PlumtreeEvent): void {
-    if (!this.net.isAlive(this.name) || this.net.get(this.name) !== this) return;
-    this.inbox.push(event);
-    if (this.running) return;
-    this.running = true;
-    try {
-      // A flat work list instead of recursion: handler results queue behind the
-      // effects of the event that asked for them, as they would with a real shell.
-      for (let i = 0; i < this.inbox.length; i++) {
-        const effects = step(this.state, this.inbox[i] as PlumtreeEvent, this.net.now);
-        for (const effect of effects) this.execute(effect);
-      }
-    } finally {
-      this.inbox.length = 0;
-      this.running = false;
-    }
+    if (this.live()) this.interpreter.run(event);
   }
 
   receive(from: string, msg: WireMessage): void {
@@ -142,123 +113,57 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
   }
 
   timer(key: string): void {
-    if (!key.startsWith(CORE_TIMER)) return;
-    const id = key.slice(CORE_TIMER.length);
-    const timer = this.timers.get(id);
-    if (timer === undefined) return;
-    this.timers.delete(id);
-    this.feed({ type: 'timer', key: timer });
-  }
-
-  private execute(effect: PlumtreeEffect): void {
-    switch (effect.type) {
-      case 'send':
-        this.net.send(this.name, effect.to, effect.msg);
-        return;
-      case 'setTimer': {
-        const id = timerId(effect.key);
-        this.timers.set(id, effect.key);
-        this.net.setTimer(this.name, CORE_TIMER + id, effect.delayMs);
-        return;
-      }
-      case 'cancelTimer': {
-        const id = timerId(effect.key);
-        this.timers.delete(id);
-        this.net.cancelTimer(this.name, CORE_TIMER + id);
-        return;
-      }
-      case 'merge': {
-        const { token } = effect;
-        try {
-          const isNew = sync(
-            effect.handler,
-            this.call(effect.handler).merge(effect.id, effect.payload),
-          );
-          if (isNew) {
-            this.observer.delivered?.(
-              this.name,
-              effect.handler,
-              effect.id,
-              token.round,
-              this.net.now,
-            );
-          }
-          this.inbox.push({ type: 'mergeResult', token, isNew });
-        } catch (error) {
-          if (error instanceof AsyncHandlerError) throw error;
-          this.inbox.push({ type: 'mergeFailed', token, error });
-        }
-        return;
-      }
-      case 'isStale': {
-        const { token } = effect;
-        try {
-          const stale = sync(effect.handler, this.call(effect.handler).isStale(effect.id));
-          this.inbox.push({ type: 'isStaleResult', token, stale });
-        } catch (error) {
-          if (error instanceof AsyncHandlerError) throw error;
-          this.inbox.push({ type: 'isStaleFailed', token, error });
-        }
-        return;
-      }
-      case 'graft': {
-        const { token } = effect;
-        try {
-          const result = sync(effect.handler, this.call(effect.handler).graft(effect.id));
-          this.inbox.push({ type: 'graftResult', token, result });
-        } catch (error) {
-          if (error instanceof AsyncHandlerError) throw error;
-          this.inbox.push({ type: 'graftResult', token, result: { error } });
-        }
-        return;
-      }
-      case 'exchangeStart': {
-        const { token } = effect;
-        let result: PlumtreeEvent & { type: 'exchangeResult' };
-        try {
-          const answer = sync(effect.handler, this.call(effect.handler).exchange(effect.peer));
-          result = { type: 'exchangeResult', token, result: answer };
-        } catch (error) {
-          if (error instanceof AsyncHandlerError) throw error;
-          result = { type: 'exchangeResult', token, result: { error } };
-        }
-        this.inbox.push(result);
-        if (typeof result.result === 'object' && 'ok' in result.result) {
-          this.net.after(this.exchangeDurationMs, () =>
-            this.feed({ type: 'exchangeEnded', ref: token.ref }),
-          );
-        }
-        return;
-      }
-      case 'cancelExchange':
-        return;
-      case 'metric':
-        this.metrics.set(effect.metric.kind, (this.metrics.get(effect.metric.kind) ?? 0) + 1);
-        this.observer.metric?.(this.name, effect.metric, this.net.now);
-        return;
-      case 'log':
-        if (this.logs.length >= 1000) this.logs.shift();
-        this.logs.push(effect);
-        this.observer.log?.(this.name, effect, this.net.now);
-        return;
-      default: {
-        const never: never = effect;
-        throw new Error(`unknown effect ${JSON.stringify(never)}`);
-      }
+    if (key.startsWith(CORE_TIMER) && this.live()) {
+      this.interpreter.timerFired(key.slice(CORE_TIMER.length));
     }
   }
 
-  private call(name: string): BroadcastHandler {
-    const h = this.handlers.get(name);
-    // The core only asks for registered handlers; a missing one is a wiring bug.
-    if (h === undefined) throw new Error(`handler ${name} is not installed on ${this.name}`);
-    return h;
+  private live(): boolean {
+    return this.net.isAlive(this.name) && this.net.get(this.name) === this;
   }
-}
 
-function sync<T>(handler: string, value: T | Promise<T>): T {
-  if (typeof (value as { then?: unknown } | null)?.then === 'function') {
-    throw new AsyncHandlerError(handler);
+  private host(metrics: BroadcastMetrics): EffectHost {
+    const { name, net, observer } = this;
+    return {
+      step: (event) => step(this.state, event, net.now),
+      // One simulated link per pair: the channel only matters to real sockets.
+      send: (to, _channel, msg) => net.send(name, to, msg),
+      timerId,
+      setTimer: (id, delayMs) => net.setTimer(name, CORE_TIMER + id, delayMs),
+      cancelTimer: (id) => net.cancelTimer(name, CORE_TIMER + id),
+      deliverLater: (event) => this.feed(event),
+      acceptsPromises: false,
+      // Simulated exchanges run for a fixed time; there is nothing to kill.
+      watchExchange: (_handle, ended) => {
+        net.after(this.exchangeDurationMs, ended);
+        return true;
+      },
+      cancelExchange: () => true,
+      log: (entry) => {
+        if (entry.level === 'debug') return;
+        const effect: LogEffect = {
+          type: 'log',
+          level: entry.level,
+          message: entry.message,
+          ...(entry.handler === undefined ? {} : { handler: entry.handler }),
+          ...(entry.error === undefined ? {} : { error: entry.error }),
+        };
+        if (this.logs.length >= 1000) this.logs.shift();
+        this.logs.push(effect);
+        observer.log?.(name, effect, net.now);
+      },
+      metrics,
+      observer: {
+        broadcastStarted: (handler, id) => observer.broadcastStarted?.(name, handler, id, net.now),
+        merged: (effect, isNew) => {
+          if (isNew)
+            observer.delivered?.(name, effect.handler, effect.id, effect.token.round, net.now);
+        },
+        metric: (metric) => {
+          this.metrics.set(metric.kind, (this.metrics.get(metric.kind) ?? 0) + 1);
+          observer.metric?.(name, metric, net.now);
+        },
+      },
+    };
   }
-  return value as T;
 }

@@ -1,3 +1,4 @@
+import { Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QueueFullError, UnknownPeerError } from '../../src/channels/errors.js';
 import { ChannelMetricNames } from '../../src/channels/metrics.js';
@@ -16,6 +17,26 @@ function counterValue(
     Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
   return sample?.value ?? 0;
+}
+
+/**
+ * The TCP servers listening on, and sockets connected to or from, one of `ports`.
+ * Node has no public API listing handle objects; `_getActiveHandles` is the one
+ * that tells which handles are whose, where `getActiveResourcesInfo` only counts them.
+ */
+function openTcpHandles(ports: ReadonlySet<number>): { servers: number; sockets: number } {
+  const handles = (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles();
+  let servers = 0;
+  let sockets = 0;
+  for (const h of handles) {
+    if (h instanceof Server) {
+      const addr = h.address();
+      if (typeof addr === 'object' && addr !== null && ports.has(addr.port)) servers++;
+    } else if (h instanceof Socket) {
+      if (ports.has(h.localPort ?? -1) || ports.has(h.remotePort ?? -1)) sockets++;
+    }
+  }
+  return { servers, sockets };
 }
 
 describe('channels between two nodes', () => {
@@ -251,16 +272,15 @@ describe('channels between two nodes', () => {
   });
 
   it('leaves no socket or server open once stopped', async () => {
-    const tcp = () =>
-      process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap' || r === 'TCPSocketWrap')
-        .length;
-    const before = tcp();
     const a = await cluster.node('a', { channels: [{ name: 'gossip', parallelism: 3 }] });
     const b = await cluster.node('b', { channels: [{ name: 'gossip', parallelism: 3 }] });
+    // Only this test's handles count: sockets of other tests may still be closing.
+    const ours = new Set([a.address.port, b.address.port]);
     await a.connect(b.spec);
     await vi.waitFor(() => expect(a.connections('b')).toHaveLength(5), { timeout: 5_000 });
-    expect(tcp()).toBeGreaterThan(before);
+    expect(openTcpHandles(ours)).toEqual(expect.objectContaining({ servers: 2 }));
+    expect(openTcpHandles(ours).sockets).toBeGreaterThanOrEqual(10);
     await cluster.stopAll();
-    expect(tcp()).toBe(before);
+    expect(openTcpHandles(ours)).toEqual({ servers: 0, sockets: 0 });
   });
 });
