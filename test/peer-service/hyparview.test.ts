@@ -231,30 +231,38 @@ describe('hyparview: disconnect and failures', () => {
     expect(out).toEqual([{ to: 'r', msg: { type: 'neighbor', peer: me, priority: 'high' } }]);
   });
 
-  it('reports when nothing is left to recover from', () => {
+  it('arms the rejoin timer when its last peer goes down', () => {
     const state = node(['a']);
-    expect(step(state, { type: 'peerDown', peer: 'a' })).toContainEqual({ type: 'isolated' });
+    expect(step(state, { type: 'peerDown', peer: 'a' })).toContainEqual(
+      expect.objectContaining({ type: 'setTimer', key: { type: 'rejoin' } }),
+    );
   });
 });
 
 describe('hyparview: promotion', () => {
   it('promotes a passive peer when below the minimum', () => {
     const state = node(['a'], ['q']);
-    const out = sends(step(state, { type: 'promotionTick' }));
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
     expect(out).toEqual([{ to: 'q', msg: { type: 'neighbor', peer: me, priority: 'low' } }]);
   });
 
-  it('does nothing at or above the minimum', () => {
+  it('keeps refilling above the minimum while below the maximum', () => {
     const state = node(['a', 'b'], ['q']);
-    expect(step(state, { type: 'promotionTick' })).toEqual([]);
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
+    expect(out).toEqual([{ to: 'q', msg: { type: 'neighbor', peer: me, priority: 'low' } }]);
+  });
+
+  it('asks nobody when the active view is full', () => {
+    const state = node(names(5, 'a'), ['q']);
+    expect(sends(step(state, { type: 'timer', key: { type: 'promotion' } }))).toEqual([]);
   });
 
   it('gives up on a request unanswered for a whole interval', () => {
     const state = node(['a', 'b'], ['q']);
     state.pending.set('q', state.round);
-    step(state, { type: 'promotionTick' });
+    step(state, { type: 'timer', key: { type: 'promotion' } });
     expect(state.pending.has('q')).toBe(true);
-    step(state, { type: 'promotionTick' });
+    step(state, { type: 'timer', key: { type: 'promotion' } });
     expect(state.pending.has('q')).toBe(false);
     expect(state.passive.has('q')).toBe(false);
   });
@@ -263,7 +271,7 @@ describe('hyparview: promotion', () => {
 describe('hyparview: shuffle', () => {
   it('sends itself, a sample of active and passive peers to a random active peer', () => {
     const state = node(names(5, 'a'), names(10, 'q'));
-    const [sent] = sends(step(state, { type: 'shuffleTick' }));
+    const [sent] = sends(step(state, { type: 'timer', key: { type: 'shuffle' } }));
     expect(sent?.msg.type).toBe('shuffle');
     if (sent?.msg.type !== 'shuffle') return;
     expect(sent.msg.origin).toEqual(me);
@@ -327,7 +335,7 @@ describe('hyparview: shuffle', () => {
     const state = createHyParView(me, { passiveMaxSize: 4 });
     state.active.set('a', p('a'));
     for (const n of ['q0', 'q1', 'q2', 'q3']) state.passive.set(n, p(n));
-    const [sent] = sends(step(state, { type: 'shuffleTick' }));
+    const [sent] = sends(step(state, { type: 'timer', key: { type: 'shuffle' } }));
     if (sent?.msg.type !== 'shuffle') throw new Error('expected a shuffle');
     const shipped = sent.msg.entries.slice(1).map((e) => e.name);
     receive(state, 'z', {
@@ -390,7 +398,7 @@ describe('hyparview: leave', () => {
         .sort(),
     ).toEqual(['a', 'b']);
     expect(effects).toContainEqual({ type: 'activeViewChanged', active: [] });
-    expect(effects.some((e) => e.type === 'isolated')).toBe(false);
+    expect(effects.some((e) => e.type === 'setTimer')).toBe(false);
     expect([state.active.size, state.passive.size, state.pending.size]).toEqual([0, 0, 0]);
   });
 

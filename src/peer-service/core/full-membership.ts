@@ -30,7 +30,7 @@ import type { NodeSpec } from './node-spec.js';
 
 /** Settings of the full-membership strategy. */
 export interface FullMembershipOptions {
-  /** Milliseconds between `tick` events; the shell owns the timer. */
+  /** Milliseconds between `periodic` timers, which the core arms itself. */
   readonly periodicInterval: number;
 }
 
@@ -63,6 +63,7 @@ export interface MembershipContext {
  */
 export interface FullMembershipState {
   readonly self: string;
+  readonly options: FullMembershipOptions;
   /** This node's current spec. */
   spec: NodeSpec;
   /** This node's membership epoch: grows each time it comes back after a removal. */
@@ -85,20 +86,23 @@ export interface FullMembershipInit {
   readonly now: number;
   /** State saved by a previous run, from {@link snapshotOf}. */
   readonly restored?: MembershipStateData | undefined;
+  readonly options?: Partial<FullMembershipOptions>;
 }
 
 /**
  * Starts a node: a singleton, or the restored view with this node at a new
  * incarnation (which replaces a stale spec of its former self everywhere). The
- * returned effects announce it to restored members.
+ * returned effects announce it to restored members and arm the `periodic` timer.
  *
  * @throws {MembershipDecodeError} when `restored` is malformed.
+ * @throws {InvalidOptionsError} when `options` are out of range.
  */
 export function initFullMembership(init: FullMembershipInit): {
   state: FullMembershipState;
   effects: FullMembershipEffect[];
 } {
   const self = init.spec.name;
+  const options = fullMembershipOptions(init.options);
   let crdt = init.restored === undefined ? emptyCrdt() : fromData(init.restored);
   const prior = crdt.entries.get(self);
   const incarnation = Math.max(init.now, prior === undefined ? 0 : prior.incarnation + 1);
@@ -111,6 +115,7 @@ export function initFullMembership(init: FullMembershipInit): {
   crdt.entries.set(self, aliveEntry(init.spec, epoch, incarnation));
   const state: FullMembershipState = {
     self,
+    options,
     spec: init.spec,
     epoch,
     incarnation,
@@ -123,6 +128,7 @@ export function initFullMembership(init: FullMembershipInit): {
   maintainAcks(state);
   reportMembers(state, effects);
   gossipToMembers(state, effects, undefined);
+  effects.push({ type: 'setTimer', key: { type: 'periodic' }, delayMs: options.periodicInterval });
   return { state, effects };
 }
 
@@ -182,8 +188,11 @@ export function stepFullMembership(
     case 'receive':
       receive(state, event.from, event.msg, ctx, out);
       return out;
-    case 'tick':
-      tick(state, out);
+    case 'timer':
+      if (event.key.type === 'periodic') {
+        out.push({ type: 'setTimer', key: event.key, delayMs: state.options.periodicInterval });
+        tick(state, out);
+      }
       return out;
     default: {
       const unknown: never = event;
