@@ -24,8 +24,8 @@ import {
 import { type CoreTimerInfo, CoreTimers } from './core-timers.js';
 import { NotReachableError, SelfJoinError } from './errors.js';
 import type { PeerServiceEvent } from './events.js';
-import type { ManagerCall, ManagerCast, Outcome } from './manager.js';
 import { loadKnownPeers, saveKnownPeers } from './hyparview-views-file.js';
+import type { ManagerCall, ManagerCast, Outcome } from './manager.js';
 import type { HostPort, PeerTransport } from './transport.js';
 
 /** Arguments of the HyParView manager. */

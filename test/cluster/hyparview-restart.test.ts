@@ -66,7 +66,8 @@ describe('HyParView nodes restarted from their data dirs, 12 nodes over real cha
     await until('survivors drop the stopped nodes', () =>
       survivors.every((n) => victims.every((v) => !n.members().includes(v.name))),
     );
-    for (let i = 0; i < 20; i++) await (survivors[i % 8] as PlumtreeNode).metadata.put(P, `k${i}`, i);
+    for (let i = 0; i < 20; i++)
+      await (survivors[i % 8] as PlumtreeNode).metadata.put(P, `k${i}`, i);
 
     const restarted: PlumtreeNode[] = [];
     for (const v of victims) restarted.push(await nodes.start(v.name, options(v.name)));

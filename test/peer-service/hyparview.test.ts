@@ -180,7 +180,7 @@ describe('hyparview: neighbor', () => {
   it('below the minimum, when every known peer has refused, insists with high priority', () => {
     const state = node(['a'], ['n', 'm']);
     state.pending.set('n', 0);
-    state.rejected.add('m');
+    state.rejected.set('m', state.round);
     const out = sends(receive(state, 'n', { type: 'neighborRejected', peer: p('n') }));
     expect(out).toHaveLength(1);
     expect(['n', 'm']).toContain(out[0]?.to);

@@ -94,7 +94,8 @@ export class MembershipNetwork {
   /** The periodic timer fires on every reachable node, then delivery. */
   tickAll(): void {
     for (const name of this.nodes.keys()) {
-      if (!this.unreachable.has(name)) this.step(name, { type: 'timer', key: { type: 'periodic' } });
+      if (!this.unreachable.has(name))
+        this.step(name, { type: 'timer', key: { type: 'periodic' } });
     }
     this.run();
   }

@@ -12,8 +12,8 @@ import { type HyParViewOptions, hyParViewOptions } from './hyparview-options.js'
 
 /** How many of our own shuffles we remember, to know what to evict on their replies. */
 const SHUFFLE_MEMORY = 8;
-/** Retries of a lost peer before it is forgotten; the gaps double from one promotion round. */
-const LOST_ATTEMPTS = 8;
+/** Longest gap between two retries of a lost peer, in promotion rounds (the gaps double up to it). */
+const LOST_BACKOFF_CAP = 64;
 /** Longest rejoin backoff, in promotion intervals. */
 const REJOIN_BACKOFF_CAP = 32;
 /**
@@ -22,6 +22,8 @@ const REJOIN_BACKOFF_CAP = 32;
  * Slow on purpose: insisting displaces one of the receiver's links.
  */
 const INSIST_AFTER_ROUNDS = 6;
+/** Promotion rounds a refusal is remembered for. */
+const REFUSAL_MEMORY_ROUNDS = 4;
 
 /** A peer that was active (or remembered from an earlier run) and went down: retried with backoff. */
 export interface LostPeer<P extends PeerRef = PeerRef> {
@@ -46,8 +48,12 @@ export interface HyParViewState<P extends PeerRef = PeerRef> {
   readonly passive: Map<string, P>;
   /** Outstanding `neighbor` requests: name to the promotion round they were sent in. */
   readonly pending: Map<string, number>;
-  /** Peers that rejected us since the last promotion tick: not asked again until then. */
-  readonly rejected: Set<string>;
+  /**
+   * Peers that rejected us, by the promotion round of the refusal: not asked with low
+   * priority again for {@link REFUSAL_MEMORY_ROUNDS} rounds, so a node refilling its
+   * view works through its passive peers instead of asking the same full ones.
+   */
+  readonly rejected: Map<string, number>;
   /** Count of promotion ticks seen; ages pending requests without a clock. */
   round: number;
   nextShuffleId: number;
@@ -60,7 +66,8 @@ export interface HyParViewState<P extends PeerRef = PeerRef> {
   left: boolean;
   /**
    * Former active peers that went down, retried on promotion rounds with doubling
-   * gaps (at most {@link LOST_ATTEMPTS} times) by a request that cannot be refused:
+   * gaps (up to {@link LOST_BACKOFF_CAP} rounds, for as long as they stay among the
+   * most recently lost) by a request that cannot be refused:
    * when a crashed peer restarts or a partition heals, the two sides link again even
    * if both are full, so the overlay does not stay split in islands.
    */
@@ -97,7 +104,7 @@ export function createHyParView<P extends PeerRef>(
     active: new Map(),
     passive: new Map(),
     pending: new Map(),
-    rejected: new Set(),
+    rejected: new Map(),
     round: 0,
     nextShuffleId: 0,
     shuffles: new Map(),
@@ -387,7 +394,7 @@ class Step<P extends PeerRef> {
   private onNeighborRejected(peer: P): void {
     const st = this.st;
     st.pending.delete(peer.name);
-    st.rejected.add(peer.name);
+    st.rejected.set(peer.name, st.round);
     if (!st.active.has(peer.name)) this.addPassive(peer, undefined);
     if (this.belowMinimum()) this.promote();
   }
@@ -458,13 +465,12 @@ class Step<P extends PeerRef> {
     }
   }
 
-  /** A retry of a lost peer went unanswered or failed: back off, or forget it. */
+  /** A retry of a lost peer went unanswered or failed: back off. */
   private lostRetryFailed(name: string): void {
     const entry = this.st.lost.get(name);
     if (entry === undefined) return;
     entry.attempts++;
-    if (entry.attempts >= LOST_ATTEMPTS) this.st.lost.delete(name);
-    else entry.due = this.st.round + 2 ** entry.attempts;
+    entry.due = this.st.round + Math.min(2 ** entry.attempts, LOST_BACKOFF_CAP);
   }
 
   /** Asks every lost peer whose retry is due to link again; it cannot refuse. */
@@ -514,13 +520,25 @@ class Step<P extends PeerRef> {
         else st.passive.delete(name);
       }
     }
-    st.rejected.clear();
+    for (const [name, round] of st.rejected) {
+      if (round <= st.round - REFUSAL_MEMORY_ROUNDS) st.rejected.delete(name);
+    }
     if (st.left) return;
     this.retryLost();
     // Refill up to the maximum, not just the minimum: a node left below it by
     // failures keeps asking, and an island of nodes that all have room meets the rest
     // of the overlay through its passive entries.
-    if (this.hasFreeSlot() && !(this.longBelowMaximum() && this.insist())) this.promote();
+    if (this.hasFreeSlot()) {
+      if (!(this.longBelowMaximum() && this.insist())) this.promote();
+    } else if (this.exploring()) {
+      this.insist();
+    }
+  }
+
+  /** A full node's rare random exploration (see `explorationRounds`). */
+  private exploring(): boolean {
+    const every = this.o.explorationRounds;
+    return every > 0 && this.st.active.size >= this.o.activeMaxSize && this.rng.next() * every < 1;
   }
 
   addActive(peer: P): void {

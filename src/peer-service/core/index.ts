@@ -43,15 +43,15 @@ export type {
   PeerRef,
 } from './hyparview-messages.js';
 export {
-  MAX_SHUFFLE_ENTRIES,
-  MAX_WIRE_TTL,
-  parseHyParViewMessage,
-} from './hyparview-wire.js';
-export {
   defaultHyParViewOptions,
   type HyParViewOptions,
   hyParViewOptions,
 } from './hyparview-options.js';
+export {
+  MAX_SHUFFLE_ENTRIES,
+  MAX_WIRE_TTL,
+  parseHyParViewMessage,
+} from './hyparview-wire.js';
 export {
   type AliveEntry,
   aliveEntry,
