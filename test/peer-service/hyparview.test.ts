@@ -412,3 +412,119 @@ describe('hyparview: leave', () => {
     expect([...state.active.keys()]).toEqual(['a']);
   });
 });
+
+describe('hyparview: core-owned timers', () => {
+  it('start arms the shuffle and promotion timers within one interval', () => {
+    const state = createHyParView(me);
+    const timers = step(state, { type: 'start' }).filter((e) => e.type === 'setTimer');
+    expect(timers.map((t) => t.key)).toEqual([{ type: 'shuffle' }, { type: 'promotion' }]);
+    const [shuffle, promotion] = timers as { delayMs: number }[];
+    expect(shuffle!.delayMs).toBeLessThanOrEqual(state.options.shuffleInterval);
+    expect(promotion!.delayMs).toBeLessThanOrEqual(state.options.promotionInterval);
+  });
+
+  it('each periodic timer re-arms itself for a full interval', () => {
+    const state = node(['a']);
+    expect(step(state, { type: 'timer', key: { type: 'shuffle' } })).toContainEqual({
+      type: 'setTimer',
+      key: { type: 'shuffle' },
+      delayMs: state.options.shuffleInterval,
+    });
+    expect(step(state, { type: 'timer', key: { type: 'promotion' } })).toContainEqual({
+      type: 'setTimer',
+      key: { type: 'promotion' },
+      delayMs: state.options.promotionInterval,
+    });
+  });
+
+  it('start with known peers keeps them and joins through one of them at once', () => {
+    const state = createHyParView(me);
+    const out = step(state, { type: 'start', known: [p('k1'), p('k2'), me] });
+    const joins = sends(out).filter((s) => s.msg.type === 'join');
+    expect(joins).toHaveLength(1);
+    expect(['k1', 'k2']).toContain(joins[0]?.to);
+    expect([...state.contacts.keys()].sort()).toEqual(['k1', 'k2']);
+  });
+
+  it('the rejoin timer joins through a contact, and backs off after each failure', () => {
+    const state = createHyParView(me);
+    step(state, { type: 'join', contact: p('seed') });
+    const first = step(state, { type: 'peerDown', peer: 'seed' }).find(
+      (e) => e.type === 'setTimer',
+    );
+    const rejoin = sends(step(state, { type: 'timer', key: { type: 'rejoin' } }));
+    expect(rejoin).toEqual([{ to: 'seed', msg: { type: 'join', peer: me } }]);
+    const second = step(state, { type: 'peerDown', peer: 'seed' }).find(
+      (e) => e.type === 'setTimer',
+    );
+    expect(second).toMatchObject({ key: { type: 'rejoin' } });
+    expect((second as { delayMs: number }).delayMs).toBeGreaterThan(
+      (first as { delayMs: number }).delayMs,
+    );
+  });
+
+  it('an active peer cancels the rejoin timer', () => {
+    const state = createHyParView(me);
+    step(state, { type: 'join', contact: p('seed') });
+    step(state, { type: 'peerDown', peer: 'seed' });
+    const out = receive(state, 'x', { type: 'join', peer: p('x') });
+    expect(out).toContainEqual({ type: 'cancelTimer', key: { type: 'rejoin' } });
+  });
+
+  it('leave cancels a pending rejoin and forgets contacts and lost peers', () => {
+    const state = createHyParView(me);
+    step(state, { type: 'join', contact: p('seed') });
+    step(state, { type: 'peerDown', peer: 'seed' });
+    expect(step(state, { type: 'leave' })).toContainEqual({
+      type: 'cancelTimer',
+      key: { type: 'rejoin' },
+    });
+    expect([state.contacts.size, state.lost.size]).toEqual([0, 0]);
+  });
+});
+
+describe('hyparview: lost peers and refill to the maximum', () => {
+  it('an active peer that goes down is retried with a request that cannot be refused', () => {
+    const state = node(['a', 'b', 'c', 'd', 'e']);
+    step(state, { type: 'peerDown', peer: 'a' });
+    expect(state.lost.has('a')).toBe(true);
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
+    expect(out).toContainEqual({ to: 'a', msg: { type: 'neighbor', peer: me, priority: 'high' } });
+  });
+
+  it('a failed retry backs off instead of forgetting the lost peer', () => {
+    const state = node(['a', 'b']);
+    step(state, { type: 'peerDown', peer: 'a' });
+    step(state, { type: 'timer', key: { type: 'promotion' } });
+    step(state, { type: 'peerDown', peer: 'a' });
+    expect(state.lost.get('a')).toMatchObject({ attempts: 1, due: state.round + 2 });
+  });
+
+  it('a lost peer that links again leaves the lost set', () => {
+    const state = node(['a', 'b']);
+    step(state, { type: 'peerDown', peer: 'a' });
+    receive(state, 'a', { type: 'neighbor', peer: p('a'), priority: 'low' });
+    expect(state.active.has('a')).toBe(true);
+    expect(state.lost.has('a')).toBe(false);
+  });
+
+  it('a refusal is remembered for a few rounds, so refills try other passive peers', () => {
+    const state = node(['a', 'b'], ['q', 'r']);
+    state.pending.set('q', state.round);
+    receive(state, 'q', { type: 'neighborRejected', peer: p('q') });
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
+    expect(out).toEqual([{ to: 'r', msg: { type: 'neighbor', peer: me, priority: 'low' } }]);
+  });
+
+  it('a node long below the maximum insists with high priority', () => {
+    const state = node(['a', 'b', 'c'], ['q']);
+    let insisted = false;
+    for (let round = 0; round < 12 && !insisted; round++) {
+      const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
+      state.pending.clear();
+      state.rejected.set('q', state.round);
+      insisted = out.some((s) => s.msg.type === 'neighbor' && s.msg.priority === 'high');
+    }
+    expect(insisted).toBe(true);
+  });
+});

@@ -261,13 +261,15 @@ class Step<P extends PeerRef> {
 
   /**
    * Arms the rejoin timer while the node has no active peer and no request out (and
-   * someone to try), with a backoff doubling per failed attempt; disarms it, and
-   * resets the backoff, once a peer is active.
+   * someone to try), with a backoff doubling per failed attempt; disarms it once a
+   * peer is active (the backoff resets when one is still active at a promotion round).
    */
   watchIsolation(): void {
     const st = this.st;
     if (st.active.size > 0) {
-      st.rejoinAttempts = 0;
+      // The backoff is reset by the promotion round, not here: a join makes its
+      // contact active before the contact answers, and a dead contact must not
+      // reset the backoff it is the cause of.
       if (st.rejoinArmed) {
         st.rejoinArmed = false;
         this.out.push({ type: 'cancelTimer', key: { type: 'rejoin' } });
@@ -524,6 +526,7 @@ class Step<P extends PeerRef> {
       if (round <= st.round - REFUSAL_MEMORY_ROUNDS) st.rejected.delete(name);
     }
     if (st.left) return;
+    if (st.active.size > 0) st.rejoinAttempts = 0;
     this.retryLost();
     // Refill up to the maximum, not just the minimum: a node left below it by
     // failures keeps asking, and an island of nodes that all have room meets the rest
