@@ -83,6 +83,21 @@ describe('full-membership wire parser', () => {
     expect(reason({ type: 'joinReply', state: state(alive('a', spec('a', 0))) })).toMatch(/port 0/);
   });
 
+  it('rejects a gossiped spec that is valid but not in the validator’s normal form', () => {
+    // Missing the default and membership channels the validator adds: the core would
+    // decode something other than what was checked.
+    const bare = { name: 'a', listenAddrs: [{ host: '127.0.0.1', port: 4000 }], channels: {} };
+    expect(reason({ type: 'gossip', state: state(alive('a', bare)) })).toMatch(/normal form/);
+  });
+
+  it('a spec accepted once is accepted again, and a different one is still checked', () => {
+    const raw = { type: 'gossip', state: state(alive('a')) };
+    expect(parseMembershipMessage(raw).ok).toBe(true);
+    expect(parseMembershipMessage(raw).ok).toBe(true);
+    const otherHost = { ...spec('a'), listenAddrs: [{ host: 'a b', port: 4000 }] };
+    expect(reason({ type: 'gossip', state: state(alive('a', otherHost)) })).toMatch(/host/);
+  });
+
   it('arbitrary junk never throws, and accepted states hold only valid, dialable specs', () => {
     const junkSpec = fc.oneof(
       fc.constant(spec('a')),

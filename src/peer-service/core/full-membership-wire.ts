@@ -6,7 +6,8 @@
  * the core, nor a dial.
  */
 import type { MembershipMessage } from './full-membership-messages.js';
-import { aliveEntry, fromData, type MembershipStateData, toData } from './membership-crdt.js';
+import { fromData, type MembershipStateData, toData } from './membership-crdt.js';
+import { canonicalSpec } from './node-spec.js';
 import { count, parseWith, peerSpec, record, type WireParse, WireRejection } from './wire-spec.js';
 
 /**
@@ -35,7 +36,21 @@ function parse(raw: unknown): MembershipMessage {
   }
 }
 
-/** A membership state, decoded and re-encoded so that only known fields survive. */
+/**
+ * Canonical forms of specs already accepted. Gossip repeats the whole membership on
+ * every change, so the same specs arrive again and again; validating each once keeps
+ * the edge check from multiplying the cost of a gossip storm. A memo of a pure check,
+ * bounded by clearing it when full.
+ */
+const accepted = new Set<string>();
+const ACCEPTED_BOUND = 10_000;
+
+/**
+ * A membership state, structurally decoded by the lattice's own decoder, with every
+ * live member's spec validated. The spec must already be in the validator's
+ * normal form (every node's own spec is), so the core decodes exactly what was
+ * checked; the plain data the core receives is re-encoded from the decoded lattice.
+ */
 function membershipState(value: unknown): MembershipStateData {
   let crdt: ReturnType<typeof fromData>;
   try {
@@ -44,9 +59,13 @@ function membershipState(value: unknown): MembershipStateData {
     throw new WireRejection(`state: ${error instanceof Error ? error.message : String(error)}`);
   }
   for (const [name, entry] of crdt.entries) {
-    if (entry.kind !== 'alive') continue;
+    if (entry.kind !== 'alive' || accepted.has(entry.specKey)) continue;
     const spec = peerSpec(entry.spec, `state spec of ${name}`);
-    crdt.entries.set(name, aliveEntry(spec, entry.epoch, entry.incarnation));
+    if (canonicalSpec(spec) !== entry.specKey) {
+      throw new WireRejection(`state spec of ${name}: not in normal form`);
+    }
+    if (accepted.size >= ACCEPTED_BOUND) accepted.clear();
+    accepted.add(entry.specKey);
   }
   return toData(crdt);
 }
