@@ -6,7 +6,12 @@
  * the core, nor a dial.
  */
 import type { MembershipMessage } from './full-membership-messages.js';
-import { fromData, type MembershipStateData, toData } from './membership-crdt.js';
+import {
+  fromData,
+  type MembershipCrdt,
+  type MembershipStateData,
+  toData,
+} from './membership-crdt.js';
 import { canonicalSpec } from './node-spec.js';
 import { count, parseWith, peerSpec, record, type WireParse, WireRejection } from './wire-spec.js';
 
@@ -46,6 +51,23 @@ const accepted = new Set<string>();
 const ACCEPTED_BOUND = 10_000;
 
 /**
+ * The lattice each parsed state decoded to, handed over once to the core (see
+ * {@link takeDecoded}) so that a state is decoded once per receipt, not twice.
+ */
+const decoded = new WeakMap<MembershipStateData, MembershipCrdt>();
+
+/**
+ * The lattice `data` was decoded to by {@link parseMembershipMessage}, if it came from
+ * there and was not taken yet (the caller then owns it and may mutate it); else
+ * undefined, and the caller decodes `data` itself.
+ */
+export function takeDecoded(data: MembershipStateData): MembershipCrdt | undefined {
+  const crdt = decoded.get(data);
+  if (crdt !== undefined) decoded.delete(data);
+  return crdt;
+}
+
+/**
  * A membership state, structurally decoded by the lattice's own decoder, with every
  * live member's spec validated. The spec must already be in the validator's
  * normal form (every node's own spec is), so the core decodes exactly what was
@@ -67,5 +89,7 @@ function membershipState(value: unknown): MembershipStateData {
     if (accepted.size >= ACCEPTED_BOUND) accepted.clear();
     accepted.add(entry.specKey);
   }
-  return toData(crdt);
+  const data = toData(crdt);
+  decoded.set(data, crdt);
+  return data;
 }

@@ -9,6 +9,7 @@ import type {
   FullMembershipEvent,
   MembershipMessage,
 } from './full-membership-messages.js';
+import { takeDecoded } from './full-membership-wire.js';
 import {
   type AliveEntry,
   aliveEntry,
@@ -252,7 +253,7 @@ function onJoinReply(
 ): void {
   // Only an awaited reply may replace the view; anything else could smuggle state in.
   if (state.joining !== from) return;
-  const remote = fromData(data);
+  const remote = takeDecoded(data) ?? fromData(data);
   const known = remote.entries.get(state.self);
   if (known !== undefined && outranksSelf(state, known)) {
     // The contact knows a removal or a newer life of this name: come back above it.
@@ -284,7 +285,7 @@ function onGossip(
   // tombstone we collected, must come back through an explicit join.
   const sender = state.crdt.entries.get(from);
   if (sender === undefined) return;
-  const remote = fromData(data);
+  const remote = takeDecoded(data) ?? fromData(data);
   if (sender.kind === 'removed') {
     const claimed = remote.entries.get(from);
     if (claimed === undefined || compareEntries(claimed, sender) <= 0) {
