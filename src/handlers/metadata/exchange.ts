@@ -14,7 +14,7 @@
 import { MalformedDataError } from './errors.js';
 import { type MetadataObject, parseObject } from './object.js';
 import { checkPrefix, type FullPrefix, type MetadataKey } from './prefix.js';
-import type { ConfirmScope } from './store.js';
+import type { ConfirmScope } from './replica.js';
 import { descends, isVersionVector, type VersionVector } from './version-vector.js';
 
 /** A key this side has collected, with the clock of the tombstone it collected. */
@@ -31,7 +31,9 @@ export interface ExchangeView {
   get(
     prefix: FullPrefix,
     key: MetadataKey,
-  ): { readonly object: MetadataObject; readonly tombstone: boolean } | undefined;
+  ):
+    | { readonly object: MetadataObject; readonly hash: string; readonly tombstone: boolean }
+    | undefined;
   /** The clock of a collected tombstone this replica still remembers. */
   forgottenClock(prefix: FullPrefix, key: MetadataKey): VersionVector | undefined;
 }
@@ -103,7 +105,17 @@ export type ExchangeTask =
   | { readonly kind: 'roots' }
   | { readonly kind: 'groups'; readonly prefix: FullPrefix }
   | { readonly kind: 'segments'; readonly prefix: FullPrefix; readonly segments: number[] }
-  | { readonly kind: 'sync'; readonly prefix: FullPrefix; readonly segments: number[] }
+  | {
+      readonly kind: 'sync';
+      readonly prefix: FullPrefix;
+      readonly segments: number[];
+      /**
+       * The `[key, hash]` pairs the request carried, filled in when it is sent: the
+       * responder judges against these, not against whatever the replica holds when
+       * the answer comes back.
+       */
+      readonly sent?: readonly [MetadataKey, string][];
+    }
   | {
       readonly kind: 'push';
       readonly prefix: FullPrefix;
@@ -177,6 +189,7 @@ export function nextRequest(
   const rest = state.tasks.slice(0, -1);
   const from = state.self;
   let request: ExchangeRequest;
+  let sentTask: ExchangeTask = task;
   let sent = 0;
   switch (task.kind) {
     case 'roots':
@@ -203,15 +216,12 @@ export function nextRequest(
         hashes: view.segmentHashes(task.prefix, task.segments),
       };
       break;
-    case 'sync':
-      request = {
-        type: 'sync',
-        from,
-        prefix: task.prefix,
-        segments: task.segments,
-        entries: view.segmentEntries(task.prefix, task.segments),
-      };
+    case 'sync': {
+      const entries = view.segmentEntries(task.prefix, task.segments);
+      request = { type: 'sync', from, prefix: task.prefix, segments: task.segments, entries };
+      sentTask = { ...task, sent: entries };
       break;
+    }
     case 'push': {
       const objects: [MetadataKey, MetadataObject][] = [];
       for (const key of task.keys) {
@@ -232,7 +242,7 @@ export function nextRequest(
     requests: state.counters.requests + 1,
     objectsSent: state.counters.objectsSent + sent,
   };
-  return { state: { ...state, tasks: rest, counters }, task, request };
+  return { state: { ...state, tasks: rest, counters }, task: sentTask, request };
 }
 
 /** Keys whose local tombstone the peer's collected clock descends: the peer had it. */
@@ -344,10 +354,13 @@ export function onResponse(
       const differing = new Set<MetadataKey>(response.wanted);
       for (const [key] of response.objects) differing.add(key);
       for (const [key] of response.forgotten) differing.add(key);
-      const equalKeys = view
-        .segmentEntries(task.prefix, task.segments)
-        .map(([key]) => key)
-        .filter((key) => !differing.has(key));
+      // Equal means: the peer held what the request said was here, and it still is
+      // here. A key written while the request was in flight was not judged by the
+      // peer, so confirming it would let a tombstone be collected that the peer lacks.
+      const equalKeys: MetadataKey[] = [];
+      for (const [key, hash] of task.sent ?? []) {
+        if (!differing.has(key) && view.get(task.prefix, key)?.hash === hash) equalKeys.push(key);
+      }
       // A tombstone the peer has already collected counts as held there; anything
       // else it has collected is pushed as usual, and its merge decides.
       const collectedThere = collectedBy(view, task.prefix, response.forgotten);

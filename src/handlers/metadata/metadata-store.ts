@@ -38,7 +38,7 @@ import {
 } from './object.js';
 import { checkPlainValue } from './plain-value.js';
 import { checkKey, checkPrefix, type FullPrefix, type MetadataKey, prefixId } from './prefix.js';
-import { ReplicaStore } from './store.js';
+import { ReplicaStore } from './replica.js';
 import {
   counterOf,
   type Dot,
