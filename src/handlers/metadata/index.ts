@@ -1,14 +1,19 @@
 /**
  * The replicated metadata store and its `metadata` broadcast handler.
  */
+
+export type { WatchScope } from './change-feed.js';
 export {
   ExchangeFailedError,
   InvalidKeyError,
   InvalidMetadataOptionError,
   InvalidPrefixError,
+  KeyTooLongError,
   LogFormatError,
   MalformedDataError,
+  StaleContextError,
   StoreClosedError,
+  ValueTooLargeError,
 } from './errors.js';
 export type {
   ExchangeLimits,
@@ -25,11 +30,16 @@ export {
   type BroadcastFn,
   type ChangeEvent,
   type ChangeListener,
+  DEFAULT_FEED_CAPACITY,
+  DEFAULT_MAX_KEY_LENGTH,
+  DEFAULT_MAX_VALUE_BYTES,
   type ExchangeRpc,
   type ExchangeSummary,
   type FoldEntry,
   type GetOptions,
   type IterateOptions,
+  type ListOptions,
+  type ListPage,
   lwwResolver,
   type MetadataBroadcast,
   type MetadataExchange,
@@ -39,6 +49,9 @@ export {
   type ReadResult,
   type Resolution,
   type Resolver,
+  type Watch,
+  type WatchEvent,
+  type WatchOptions,
   type WriteOptions,
   type WriteResult,
 } from './metadata-store.js';

@@ -7,10 +7,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  ChangeFeed,
+  type FeedChange,
+  formatToken,
+  inScope,
+  parseToken,
+  type WatchScope,
+} from './change-feed.js';
+import { encode } from './codec.js';
+import {
   ExchangeFailedError,
   InvalidMetadataOptionError,
+  KeyTooLongError,
   MalformedDataError,
+  StaleContextError,
   StoreClosedError,
+  ValueTooLargeError,
 } from './errors.js';
 import {
   answer,
@@ -95,9 +107,16 @@ export type Resolution = Write;
 /** Picks one outcome from concurrent siblings; must be deterministic to converge. */
 export type Resolver = (siblings: readonly Sibling[]) => Resolution;
 
-/** The built-in resolver: the sibling with the latest timestamp (ties broken by dot). */
+/**
+ * The built-in resolver: the value with the latest timestamp (ties broken by dot); the
+ * key reads as deleted only when every sibling is a tombstone. A delete supersedes
+ * exactly what it saw, so a write made concurrently with it, which the deleter never
+ * saw, survives the delete rather than losing to a clock comparison.
+ */
 export const lwwResolver: Resolver = (siblings) => {
-  const winner = lastWriterWins(siblings);
+  const values = siblings.filter((s) => s.kind === 'value');
+  if (values.length === 0) return { kind: 'tombstone' };
+  const winner = lastWriterWins(values);
   return winner.kind === 'value' ? { kind: 'value', value: winner.value } : { kind: 'tombstone' };
 };
 
@@ -118,6 +137,13 @@ export interface WriteOptions {
    * exactly what that read saw. Without it, the write replaces everything held here.
    */
   readonly context?: VersionVector;
+  /**
+   * Write only if `context` covers everything held here (nobody wrote the key since the
+   * context was read, as far as this replica knows); otherwise throw
+   * {@link StaleContextError} with the current siblings and write nothing. A context of
+   * `[]` means "only if the key does not exist". Without a context, always writes.
+   */
+  readonly compareAndSet?: boolean;
 }
 
 /** What a write returns once durable and broadcast. */
@@ -151,6 +177,65 @@ export interface IterateOptions {
   /** Also visit deleted keys (default false). */
   readonly includeDeleted?: boolean;
 }
+
+/** Options of {@link MetadataStore.list}. */
+export interface ListOptions {
+  /** Start after this key (the `next` of the previous page). */
+  readonly after?: MetadataKey;
+  /** Keys per page (default 100). */
+  readonly limit?: number;
+  readonly resolver?: 'lww' | Resolver;
+}
+
+/** One page of {@link MetadataStore.list}. */
+export interface ListPage {
+  readonly entries: readonly (FoldEntry & { readonly context: VersionVector })[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  readonly next?: MetadataKey;
+}
+
+/** What a watch listener receives. */
+export type WatchEvent =
+  | {
+      readonly type: 'put' | 'delete';
+      readonly prefix: FullPrefix;
+      readonly key: MetadataKey;
+      /** The resolved value (undefined for a delete). */
+      readonly value: unknown;
+      readonly siblings: readonly Sibling[];
+      readonly context: VersionVector;
+      readonly origin: 'local' | 'remote';
+      /** Resume here: {@link MetadataStore.watch} with `since` continues after this event. */
+      readonly token: string;
+    }
+  | {
+      /**
+       * The watch could not resume from `since` (this node restarted, or more changes
+       * happened than it keeps): list the prefix again, then carry on; events after this
+       * one are live from `token`.
+       */
+      readonly type: 'reset';
+      readonly reason: string;
+      readonly token: string;
+    };
+
+/** A running watch. */
+export interface Watch {
+  /** The token of the latest change at the time the watch started. */
+  readonly startToken: string;
+  close(): void;
+}
+
+/** Options of {@link MetadataStore.watch}. */
+export interface WatchOptions {
+  /** A token from an earlier event: first replay every change after it. */
+  readonly since?: string;
+}
+
+/** Default limits; see docs/metadata.md. */
+export const DEFAULT_MAX_KEY_LENGTH = 1024;
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+export const DEFAULT_FEED_CAPACITY = 2048;
 
 /** How an exchange ended, from the initiator's side. */
 export interface ExchangeSummary extends ExchangeCounters {
@@ -202,6 +287,12 @@ export interface MetadataStoreOptions {
   readonly exchangeLimits?: Partial<ExchangeLimits>;
   /** Timeout of one exchange request (default 10 s). */
   readonly exchangeTimeoutMs?: number;
+  /** Longest key accepted by `put` and `delete`, in characters (default 1024). */
+  readonly maxKeyLength?: number;
+  /** Largest value accepted by `put`, msgpack-encoded bytes (default 64 KiB). */
+  readonly maxValueBytes?: number;
+  /** Changes kept for watches to resume from (default 2048). */
+  readonly feedCapacity?: number;
   /** Receives errors that have no caller to go to (a throwing subscriber, a failed exchange). */
   readonly onError?: (error: unknown) => void;
 }
@@ -215,6 +306,14 @@ function actorOf(options: MetadataStoreOptions, now: () => number): string {
   // Time alone could repeat (a clock set back, two starts in one millisecond); the
   // random part makes a memory-only incarnation's actor unique in practice.
   return `${options.node}#${now().toString(36)}.${randomBytes(4).toString('hex')}`;
+}
+
+function positiveInt(option: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < 1) {
+    throw new InvalidMetadataOptionError(option, v, 'an integer >= 1');
+  }
+  return v;
 }
 
 function nonNegative(option: string, value: number | undefined, fallback: number): number {
@@ -241,6 +340,10 @@ export class MetadataStore {
   private readonly timeoutMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly watchers = new Set<{ scope: WatchScope; fn: (change: FeedChange) => void }>();
+  private readonly feed: ChangeFeed;
+  private readonly maxKeyLength: number;
+  private readonly maxValueBytes: number;
   private readonly running = new Set<MetadataExchange>();
   private readonly retentionMs: number;
   /** The highest counter this actor has used on any key: every new dot is above it. */
@@ -276,6 +379,16 @@ export class MetadataStore {
         throw new InvalidMetadataOptionError(name, v, 'an integer >= 1');
     }
     this.onError = options.onError ?? (() => undefined);
+    this.maxKeyLength = positiveInt('maxKeyLength', options.maxKeyLength, DEFAULT_MAX_KEY_LENGTH);
+    this.maxValueBytes = positiveInt(
+      'maxValueBytes',
+      options.maxValueBytes,
+      DEFAULT_MAX_VALUE_BYTES,
+    );
+    const capacity = positiveInt('feedCapacity', options.feedCapacity, DEFAULT_FEED_CAPACITY);
+    // A new epoch per open: the ring is not persisted, so tokens of an earlier run
+    // cannot be resumed and must say so.
+    this.feed = new ChangeFeed(`${now().toString(36)}${randomBytes(3).toString('hex')}`, capacity);
   }
 
   /**
@@ -336,24 +449,29 @@ export class MetadataStore {
 
   // ---- public API -------------------------------------------------------------------
 
-  /** Writes a value; resolves once it is durable (with a data dir) and broadcast. */
-  put(
+  /**
+   * Writes a value; resolves once it is durable (with a data dir) and broadcast. Bad
+   * input (prefix, key, value, context) rejects and writes nothing.
+   */
+  async put(
     prefix: FullPrefix,
     key: MetadataKey,
     value: unknown,
     options?: WriteOptions,
   ): Promise<WriteResult> {
     checkPrefix(prefix);
-    checkKey(key);
+    this.checkKeyLength(key);
     checkPlainValue(value);
-    return this.write(prefix, key, { kind: 'value', value }, options?.context);
+    const bytes = encode(value).byteLength;
+    if (bytes > this.maxValueBytes) throw new ValueTooLargeError(bytes, this.maxValueBytes);
+    return this.write(prefix, key, { kind: 'value', value }, options);
   }
 
   /** Deletes a key by writing a tombstone (collected later, see docs/metadata.md). */
-  delete(prefix: FullPrefix, key: MetadataKey, options?: WriteOptions): Promise<WriteResult> {
+  async delete(prefix: FullPrefix, key: MetadataKey, options?: WriteOptions): Promise<WriteResult> {
     checkPrefix(prefix);
-    checkKey(key);
-    return this.write(prefix, key, { kind: 'tombstone' }, options?.context);
+    this.checkKeyLength(key);
+    return this.write(prefix, key, { kind: 'tombstone' }, options);
   }
 
   /** Every sibling of a key and the clock to write against, or undefined if unknown here. */
@@ -382,7 +500,7 @@ export class MetadataStore {
     const resolver = resolverOf(options.resolver);
     const resolution = resolver(read.siblings);
     if (options.writeBack === true && read.siblings.length > 1) {
-      await this.write(prefix, key, resolution, read.context);
+      await this.write(prefix, key, resolution, { context: read.context });
     }
     return resolution.kind === 'value' ? resolution.value : options.default;
   }
@@ -405,6 +523,88 @@ export class MetadataStore {
         siblings: entry.object.siblings,
       };
     }
+  }
+
+  /**
+   * One page of a prefix's live keys in key order, each with its siblings and the
+   * context to write against. Pages follow one another with `after: page.next`; keys
+   * written meanwhile show up if they sort after the page already seen.
+   */
+  list(prefix: FullPrefix, options: ListOptions = {}): ListPage {
+    checkPrefix(prefix);
+    const limit = options.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new InvalidMetadataOptionError('limit', limit, 'an integer >= 1');
+    }
+    const after = options.after;
+    const resolver = resolverOf(options.resolver);
+    const keys: MetadataKey[] = [];
+    for (const [key, entry] of this.replica.entries(prefix)) {
+      if ((after === undefined || key > after) && !entry.tombstone) keys.push(key);
+    }
+    keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries: (FoldEntry & { context: VersionVector })[] = [];
+    let next: MetadataKey | undefined;
+    for (const key of keys) {
+      const object = this.replica.get(prefix, key)?.object;
+      if (object === undefined) continue;
+      const resolution = resolver(object.siblings);
+      if (resolution.kind === 'tombstone') continue;
+      if (entries.length === limit) {
+        next = entries[entries.length - 1]?.key;
+        break;
+      }
+      entries.push({
+        key,
+        value: resolution.value,
+        deleted: false,
+        siblings: object.siblings,
+        context: object.clock,
+      });
+    }
+    return next === undefined ? { entries } : { entries, next };
+  }
+
+  /**
+   * Calls `listener` with every durable change (local or merged from a peer) under
+   * `scope`: a full prefix, or `[prefix]` for all its sub-prefixes. With `since`, first
+   * replays what happened after that token, or sends one `reset` event when it cannot.
+   * Changes that reach this node only through an exchange arrive as their latest
+   * version, so intermediate writes may be skipped; per key, events are in causal order.
+   */
+  watch(
+    scope: WatchScope,
+    listener: (event: WatchEvent) => void,
+    options: WatchOptions = {},
+  ): Watch {
+    if (scope.length === 1) checkPrefix([scope[0], '*']);
+    else checkPrefix(scope);
+    const deliver = (change: FeedChange): void => {
+      try {
+        listener(this.watchEvent(change));
+      } catch (error) {
+        this.onError(error);
+      }
+    };
+    const startToken = formatToken(this.feed.head());
+    if (options.since !== undefined) {
+      const token = parseToken(options.since);
+      const replay =
+        token === undefined
+          ? ({ kind: 'too-far-behind', reason: 'not a resume token' } as const)
+          : this.feed.since(token, scope);
+      if (replay.kind === 'changes') for (const change of replay.changes) deliver(change);
+      else {
+        try {
+          listener({ type: 'reset', reason: replay.reason, token: startToken });
+        } catch (error) {
+          this.onError(error);
+        }
+      }
+    }
+    const watcher = { scope, fn: deliver };
+    this.watchers.add(watcher);
+    return { startToken, close: () => void this.watchers.delete(watcher) };
   }
 
   /** Folds over {@link iterate}. */
@@ -671,13 +871,35 @@ export class MetadataStore {
     this.checkOpen();
   }
 
+  private checkKeyLength(key: MetadataKey): void {
+    checkKey(key);
+    if (key.length > this.maxKeyLength) throw new KeyTooLongError(key.length, this.maxKeyLength);
+  }
+
+  private watchEvent(change: FeedChange): WatchEvent {
+    const token = formatToken({ epoch: this.feed.epoch, seq: change.seq });
+    const base = {
+      prefix: change.prefix,
+      key: change.key,
+      siblings: change.object.siblings,
+      context: change.object.clock,
+      origin: change.origin,
+      token,
+    };
+    const resolution = lwwResolver(change.object.siblings);
+    return resolution.kind === 'value'
+      ? { type: 'put', value: resolution.value, ...base }
+      : { type: 'delete', value: undefined, ...base };
+  }
+
   private async write(
     prefix: FullPrefix,
     key: MetadataKey,
     write: Write,
-    context: VersionVector | undefined,
+    options: WriteOptions | undefined,
   ): Promise<WriteResult> {
     this.checkOpen();
+    const context = options?.context;
     if (context !== undefined && !isVersionVector(context)) {
       throw new MalformedDataError('context', 'not a version vector');
     }
@@ -686,6 +908,14 @@ export class MetadataStore {
     const current =
       this.replica.get(prefix, key)?.object ??
       (gone !== undefined ? { clock: gone, siblings: [] } : undefined);
+    if (options?.compareAndSet === true && context !== undefined) {
+      const held = this.replica.get(prefix, key);
+      // A collected key's history is superseded by its tombstone, so only live state
+      // (what a read would show) has to be covered.
+      if (held !== undefined && !descends(context, held.object.clock)) {
+        throw new StaleContextError(key, this.read(prefix, key));
+      }
+    }
     // Applied in memory at once so that the next write to the key (even before this
     // one is durable) builds on it and gets the next counter.
     const { object, dot } = applyWrite(current, this.actor, write, now, context, this.counterFloor);
@@ -729,6 +959,11 @@ export class MetadataStore {
     object: MetadataObject,
     origin: 'local' | 'remote',
   ): void {
+    const deleted = isTombstone(object);
+    const change = this.feed.append({ prefix, key, object, deleted, origin });
+    for (const watcher of [...this.watchers]) {
+      if (inScope(watcher.scope, prefix)) watcher.fn(change);
+    }
     const sets = [
       this.listeners.get(`full:${prefixId(prefix)}`),
       this.listeners.get(`top:${prefix[0]}`),
@@ -740,7 +975,7 @@ export class MetadataStore {
       origin,
       object,
       values: liveValues(object),
-      deleted: isTombstone(object),
+      deleted,
     };
     for (const set of sets) {
       if (set === undefined) continue;
