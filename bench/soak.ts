@@ -26,6 +26,7 @@ interface Sample {
   readonly t: number;
   readonly rssMiB: number[];
   readonly heapUsedMiB: number[];
+  readonly externalMiB: number[];
 }
 
 class NodeProcess {
@@ -194,6 +195,7 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
         t: round((Date.now() - t0) / 1000, 0),
         rssMiB: mem.map((m) => round(m.rss / MiB)),
         heapUsedMiB: mem.map((m) => round(m.heapUsed / MiB)),
+        externalMiB: mem.map((m) => round(m.external / MiB)),
       });
     };
     await sample();

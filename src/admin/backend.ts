@@ -1,3 +1,5 @@
+import type { MetadataStore } from '../handlers/metadata/metadata-store.js';
+
 /** What the admin HTTP API asks of a node (contract section 5). */
 export interface AdminBackend {
   readonly name: string;
@@ -13,4 +15,12 @@ export interface AdminBackend {
   leave(): Promise<void>;
   /** Prometheus text. */
   metrics(): Promise<string>;
+  /** The metadata store behind `/kv` (deletes, siblings, contexts, listing) and `/watch`. */
+  readonly kvStore?: () => KvStore;
 }
+
+/**
+ * What the `/kv` and `/watch` routes use of the replicated metadata store: the store
+ * itself satisfies it. A backend without it keeps the plain `kvGet`/`kvPut` routes.
+ */
+export type KvStore = Pick<MetadataStore, 'read' | 'put' | 'delete' | 'list' | 'watch'>;

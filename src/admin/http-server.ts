@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { parseHostPort } from '../peer-service/address.js';
 import type { AdminBackend } from './backend.js';
+import { routeKv } from './kv-routes.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 
 /** Options for {@link startAdminServer}. */
@@ -177,6 +178,12 @@ async function route(
     only('POST');
     await api.leave();
     return send(res, 200, { ok: true });
+  }
+  if (
+    api.kvStore !== undefined &&
+    (await routeKv(req, res, url, api.kvStore(), { maxBodyBytes: maxBody }))
+  ) {
+    return;
   }
   if (path.startsWith('/kv/')) {
     const key = decodeKey(path.slice('/kv/'.length));

@@ -225,6 +225,7 @@ export class PlumtreeNode {
       join: (peer) => this.join(peer),
       leave: () => this.leave(),
       metrics: () => this.metrics(),
+      kvStore: () => this.parts.store,
     };
   }
 
@@ -329,6 +330,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     },
     ...(options.dataDir ? { dataDir: `${options.dataDir}/metadata` } : {}),
     members: () => peerService.lastMembers(),
+    ...options.metadata,
     onError: (error) => logger.warn('metadata store', { error }),
   });
 
@@ -494,6 +496,11 @@ function lazyBackend(get: () => PlumtreeNode | undefined): AdminBackend {
     join: (p) => b().join(p),
     leave: () => b().leave(),
     metrics: () => b().metrics(),
+    kvStore: () => {
+      const kv = b().kvStore;
+      if (kv === undefined) throw new Error('the node has no metadata store');
+      return kv();
+    },
   };
 }
 
