@@ -5,11 +5,14 @@
  * is how much RSS grows over the second half of the run.
  *
  * `npm run bench -- soak [--minutes M] [--nodes N] [--rate W] [--keys K] [--json]`
- * (defaults 10 minutes, 8 nodes, 84 writes/s, 1000 keys). `--heap-snapshots DIR`
+ * (defaults 10 minutes, 8 nodes, 84 writes/s, 1000 keys); `--data-dir` gives every node
+ * a data directory (fsync on), `--exchange-tick MS` sets the anti-entropy period. `--heap-snapshots DIR`
  * also writes a heap snapshot of the first node at the start of the second half and at
  * the end, to compare in DevTools.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const MiB = 1024 * 1024;
@@ -51,10 +54,11 @@ class NodeProcess {
     name: string,
     join: string | undefined,
     exchangeTickMs: number,
+    dataDir: string | undefined,
   ): Promise<NodeProcess> {
     const child = fork(
       new URL('./soak-node.ts', import.meta.url).pathname,
-      [name, join ?? '-', String(exchangeTickMs)],
+      [name, join ?? '-', String(exchangeTickMs), dataDir ?? '-'],
       {
         execArgv: ['--import', 'tsx'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -139,18 +143,22 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
   const keyCount = option(args, 'keys', 1000);
   const exchangeTickMs = option(args, 'exchange-tick', 10_000);
   const snapshots = stringOption(args, 'heap-snapshots');
+  const dataRoot = args.includes('--data-dir')
+    ? await mkdtemp(join(tmpdir(), 'plumtree-soak-'))
+    : undefined;
+  const dirOf = (name: string) => (dataRoot === undefined ? undefined : join(dataRoot, name));
   const durationMs = minutes * 60_000;
   const sampleEveryMs = Math.min(10_000, Math.max(1000, durationMs / 60));
 
   const nodes: NodeProcess[] = [];
   try {
-    const first = await NodeProcess.start('n0', undefined, exchangeTickMs);
+    const first = await NodeProcess.start('n0', undefined, exchangeTickMs, dirOf('n0'));
     nodes.push(first);
     const seed = `127.0.0.1:${first.port}`;
     nodes.push(
       ...(await Promise.all(
         Array.from({ length: nodeCount - 1 }, (_, i) =>
-          NodeProcess.start(`n${i + 1}`, seed, exchangeTickMs),
+          NodeProcess.start(`n${i + 1}`, seed, exchangeTickMs, dirOf(`n${i + 1}`)),
         ),
       )),
     );
@@ -200,17 +208,18 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
     };
     await sample();
 
-    let due = 0;
-    const tickMs = 50;
+    // Writes are due by elapsed time, so a timer delayed by a loaded machine catches up
+    // instead of quietly lowering the rate.
+    let issued = 0;
     const writer = setInterval(() => {
-      due += (rate * tickMs) / 1000;
-      while (due >= 1) {
-        due--;
+      const due = Math.floor(((Date.now() - t0) * rate) / 1000);
+      while (issued < due) {
+        issued++;
         // Never queue without bound behind a stalled node: a skipped write is reported.
         if (inFlight >= 256) skipped++;
         else void writeOne();
       }
-    }, tickMs);
+    }, 20);
     const sampler = setInterval(() => void sample(), sampleEveryMs);
     let snapshotFiles: string[] = [];
     if (snapshots !== undefined) {
@@ -286,6 +295,7 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
     return {
       minutes,
       nodes: nodeCount,
+      dataDir: dataRoot !== undefined,
       keys: keyCount,
       targetWritesPerSec: rate,
       writes: written,
@@ -303,6 +313,7 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
     };
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
+    if (dataRoot !== undefined) await rm(dataRoot, { recursive: true, force: true });
   }
 }
 

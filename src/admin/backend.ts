@@ -1,4 +1,4 @@
-import type { MetadataStore } from '../handlers/metadata/metadata-store.js';
+import type { MetadataStore } from '../handlers/metadata/metadata-api.js';
 
 /** What the admin HTTP API asks of a node (contract section 5). */
 export interface AdminBackend {

@@ -35,7 +35,7 @@ import { type Channels, channelsChildSpec } from '../channels/channels.js';
 import { DEFAULT_CHANNEL, type NodeSpec } from '../channels/node-spec.js';
 import { createHeartbeatHandler, heartbeatBackendBehaviour } from '../handlers/heartbeat/index.js';
 import { createMetadataHandler } from '../handlers/metadata/handler.js';
-import { MetadataStore } from '../handlers/metadata/metadata-store.js';
+import { MetadataStore } from '../handlers/metadata/metadata-api.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { globalMetrics, MetricsRegistry } from '../metrics/registry.js';
 import { NotReachableError } from '../peer-service/errors.js';

@@ -2,7 +2,7 @@ import type { SystemRef } from '../actors/index.js';
 import type { PlumtreeOptions } from '../broadcast/core/index.js';
 import type { BroadcastHandler } from '../broadcast/handler.js';
 import type { ChannelsTlsOptions } from '../channels/tls.js';
-import type { MetadataStoreOptions } from '../handlers/metadata/metadata-store.js';
+import type { MetadataStoreOptions } from '../handlers/metadata/metadata-api.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { HyParViewOptions } from '../peer-service/core/index.js';

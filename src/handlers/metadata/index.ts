@@ -2,6 +2,7 @@
  * The replicated metadata store and its `metadata` broadcast handler.
  */
 
+export type { MetadataBroadcast, MetadataId } from './broadcast-messages.js';
 export type { WatchScope } from './change-feed.js';
 export {
   ExchangeFailedError,
@@ -20,6 +21,7 @@ export type {
   ExchangeRequest,
   ExchangeResponse,
 } from './exchange.js';
+export type { ExchangeRpc, ExchangeSummary, MetadataExchange } from './exchange-driver.js';
 export {
   createMetadataHandler,
   METADATA_HANDLER_NAME,
@@ -28,33 +30,28 @@ export {
 export type { TreeShape } from './merkle-tree.js';
 export {
   type BroadcastFn,
-  type ChangeEvent,
-  type ChangeListener,
   DEFAULT_FEED_CAPACITY,
   DEFAULT_MAX_KEY_LENGTH,
   DEFAULT_MAX_VALUE_BYTES,
-  type ExchangeRpc,
-  type ExchangeSummary,
   type FoldEntry,
   type GetOptions,
   type IterateOptions,
   type ListOptions,
   type ListPage,
-  lwwResolver,
-  type MetadataBroadcast,
-  type MetadataExchange,
-  type MetadataId,
   MetadataStore,
   type MetadataStoreOptions,
   type ReadResult,
-  type Resolution,
-  type Resolver,
-  type Watch,
-  type WatchEvent,
-  type WatchOptions,
   type WriteOptions,
   type WriteResult,
-} from './metadata-store.js';
+} from './metadata-api.js';
 export type { MetadataObject, Sibling, TombstoneSibling, ValueSibling } from './object.js';
 export type { FullPrefix, MetadataKey } from './prefix.js';
+export { lwwResolver, type Resolution, type Resolver } from './resolver.js';
+export type {
+  ChangeEvent,
+  ChangeListener,
+  Watch,
+  WatchEvent,
+  WatchOptions,
+} from './subscribers.js';
 export type { Dot, VersionVector } from './version-vector.js';

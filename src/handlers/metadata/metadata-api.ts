@@ -1,22 +1,14 @@
 /**
- * The replicated metadata store: the public API (put, get, delete, fold, subscribe),
- * the answers the broadcast handler gives (merge, isStale, graft), and the driver of
- * anti-entropy exchanges. The pure parts live next door (clocks, objects, hash trees,
- * the exchange protocol, the in-memory replica); this class owns the I/O at the edges:
- * the log, the injected broadcast and peer calls, and subscriber callbacks.
+ * The replicated metadata store's public API (put, get, delete, list, watch), the
+ * answers the broadcast handler gives (merge, isStale, graft), and the wiring of its
+ * parts: the in-memory replica, the log (replayed at open by log-replay), the exchange
+ * driver, and the subscribers. The pure parts live next door.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  ChangeFeed,
-  type FeedChange,
-  formatToken,
-  inScope,
-  parseToken,
-  type WatchScope,
-} from './change-feed.js';
+import type { MetadataBroadcast, MetadataId } from './broadcast-messages.js';
+import { ChangeFeed, type WatchScope } from './change-feed.js';
 import { encode } from './codec.js';
 import {
-  ExchangeFailedError,
   InvalidMetadataOptionError,
   KeyTooLongError,
   MalformedDataError,
@@ -27,98 +19,31 @@ import {
 import {
   answer,
   DEFAULT_EXCHANGE_LIMITS,
-  type ExchangeCounters,
   type ExchangeEffect,
   type ExchangeLimits,
   type ExchangeRequest,
   type ExchangeResponse,
-  nextRequest,
-  onResponse,
-  startInitiator,
 } from './exchange.js';
-import { type LogRecord, LogStore } from './log-store.js';
+import { type ExchangeRpc, type MetadataExchange, runExchange } from './exchange-driver.js';
+import { replayLog } from './log-replay.js';
 import { checkShape, DEFAULT_TREE_SHAPE, type TreeShape } from './merkle-tree.js';
-import {
-  applyWrite,
-  isTombstone,
-  lastWriterWins,
-  liveValues,
-  type MetadataObject,
-  parseObject,
-  type Sibling,
-  type Write,
-} from './object.js';
+import { type LogRecord, MetadataLog } from './metadata-log.js';
+import { applyWrite, liveValues, type MetadataObject, type Sibling, type Write } from './object.js';
 import { checkPlainValue } from './plain-value.js';
-import { checkKey, checkPrefix, type FullPrefix, type MetadataKey, prefixId } from './prefix.js';
+import { checkKey, checkPrefix, type FullPrefix, type MetadataKey } from './prefix.js';
 import { ReplicaStore } from './replica.js';
+import { type Resolver, resolverOf } from './resolver.js';
 import {
-  counterOf,
-  type Dot,
-  descends,
-  isVersionVector,
-  type VersionVector,
-} from './version-vector.js';
-
-/** What a local write hands to the broadcast layer, and what travels as the payload. */
-export interface MetadataBroadcast {
-  readonly prefix: FullPrefix;
-  readonly key: MetadataKey;
-  readonly object: MetadataObject;
-}
-
-/** The broadcast id: enough for `isStale` to answer from the clock alone. */
-export interface MetadataId {
-  readonly prefix: FullPrefix;
-  readonly key: MetadataKey;
-  readonly clock: VersionVector;
-}
+  type ChangeListener,
+  Subscribers,
+  type Watch,
+  type WatchEvent,
+  type WatchOptions,
+} from './subscribers.js';
+import { type Dot, descends, isVersionVector, type VersionVector } from './version-vector.js';
 
 /** Called after every local write is durable; the node wires it to the broadcast server's cast. */
 export type BroadcastFn = (message: MetadataBroadcast) => void;
-
-/**
- * Remote calls for exchanges; the node wires it to calls over channels, which end in
- * the peer's {@link MetadataStore.handleExchangeRequest}. Rejects on timeout or when
- * the peer cannot be reached.
- */
-export interface ExchangeRpc {
-  call(peer: string, request: ExchangeRequest, timeoutMs: number): Promise<ExchangeResponse>;
-}
-
-/** A change seen by subscribers. */
-export interface ChangeEvent {
-  readonly prefix: FullPrefix;
-  readonly key: MetadataKey;
-  /** `local` for a write made through this store, `remote` for one merged from a peer. */
-  readonly origin: 'local' | 'remote';
-  readonly object: MetadataObject;
-  /** Live values, in dot order; several when writes were concurrent. */
-  readonly values: readonly unknown[];
-  /** True when every sibling is a tombstone. */
-  readonly deleted: boolean;
-}
-
-/** Listener of {@link MetadataStore.subscribe}. */
-export type ChangeListener = (event: ChangeEvent) => void;
-
-/** What a resolver decides: keep this value, or the key is deleted. */
-export type Resolution = Write;
-
-/** Picks one outcome from concurrent siblings; must be deterministic to converge. */
-export type Resolver = (siblings: readonly Sibling[]) => Resolution;
-
-/**
- * The built-in resolver: the value with the latest timestamp (ties broken by dot); the
- * key reads as deleted only when every sibling is a tombstone. A delete supersedes
- * exactly what it saw, so a write made concurrently with it, which the deleter never
- * saw, survives the delete rather than losing to a clock comparison.
- */
-export const lwwResolver: Resolver = (siblings) => {
-  const values = siblings.filter((s) => s.kind === 'value');
-  if (values.length === 0) return { kind: 'tombstone' };
-  const winner = lastWriterWins(values);
-  return winner.kind === 'value' ? { kind: 'value', value: winner.value } : { kind: 'tombstone' };
-};
 
 /** Options of {@link MetadataStore.get}. */
 export interface GetOptions {
@@ -194,61 +119,10 @@ export interface ListPage {
   readonly next?: MetadataKey;
 }
 
-/** What a watch listener receives. */
-export type WatchEvent =
-  | {
-      readonly type: 'put' | 'delete';
-      readonly prefix: FullPrefix;
-      readonly key: MetadataKey;
-      /** The resolved value (undefined for a delete). */
-      readonly value: unknown;
-      readonly siblings: readonly Sibling[];
-      readonly context: VersionVector;
-      readonly origin: 'local' | 'remote';
-      /** Resume here: {@link MetadataStore.watch} with `since` continues after this event. */
-      readonly token: string;
-    }
-  | {
-      /**
-       * The watch could not resume from `since` (this node restarted, or more changes
-       * happened than it keeps): list the prefix again, then carry on; events after this
-       * one are live from `token`.
-       */
-      readonly type: 'reset';
-      readonly reason: string;
-      readonly token: string;
-    };
-
-/** A running watch. */
-export interface Watch {
-  /** The token of the latest change at the time the watch started. */
-  readonly startToken: string;
-  close(): void;
-}
-
-/** Options of {@link MetadataStore.watch}. */
-export interface WatchOptions {
-  /** A token from an earlier event: first replay every change after it. */
-  readonly since?: string;
-}
-
 /** Default limits; see docs/metadata.md. */
 export const DEFAULT_MAX_KEY_LENGTH = 1024;
 export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 export const DEFAULT_FEED_CAPACITY = 2048;
-
-/** How an exchange ended, from the initiator's side. */
-export interface ExchangeSummary extends ExchangeCounters {
-  readonly peer: string;
-  readonly outcome: 'completed' | 'cancelled' | 'failed';
-  readonly error?: unknown;
-}
-
-/** A running exchange: the broadcast server's handle plus the typed result. */
-export interface MetadataExchange {
-  readonly done: Promise<ExchangeSummary>;
-  cancel(): void;
-}
 
 /** Options of {@link MetadataStore.open}. */
 export interface MetadataStoreOptions {
@@ -330,7 +204,7 @@ export class MetadataStore {
   /** The actor this node writes dots as. */
   readonly actor: string;
   private readonly replica: ReplicaStore;
-  private readonly log: LogStore | undefined;
+  private readonly log: MetadataLog | undefined;
   private readonly now: () => number;
   private readonly broadcastFn: BroadcastFn;
   private readonly rpc: ExchangeRpc;
@@ -339,9 +213,7 @@ export class MetadataStore {
   private readonly limits: ExchangeLimits;
   private readonly timeoutMs: number;
   private readonly onError: (error: unknown) => void;
-  private readonly listeners = new Map<string, Set<ChangeListener>>();
-  private readonly watchers = new Set<{ scope: WatchScope; fn: (change: FeedChange) => void }>();
-  private readonly feed: ChangeFeed;
+  private readonly subscribers: Subscribers;
   private readonly maxKeyLength: number;
   private readonly maxValueBytes: number;
   private readonly running = new Set<MetadataExchange>();
@@ -355,7 +227,7 @@ export class MetadataStore {
   private constructor(
     options: MetadataStoreOptions,
     replica: ReplicaStore,
-    log: LogStore | undefined,
+    log: MetadataLog | undefined,
     now: () => number,
   ) {
     this.node = options.node;
@@ -388,7 +260,10 @@ export class MetadataStore {
     const capacity = positiveInt('feedCapacity', options.feedCapacity, DEFAULT_FEED_CAPACITY);
     // A new epoch per open: the ring is not persisted, so tokens of an earlier run
     // cannot be resumed and must say so.
-    this.feed = new ChangeFeed(`${now().toString(36)}${randomBytes(3).toString('hex')}`, capacity);
+    this.subscribers = new Subscribers(
+      new ChangeFeed(`${now().toString(36)}${randomBytes(3).toString('hex')}`, capacity),
+      this.onError,
+    );
   }
 
   /**
@@ -403,10 +278,10 @@ export class MetadataStore {
     checkShape(shape);
     const now = options.now ?? Date.now;
     const replica = new ReplicaStore(shape);
-    let log: LogStore | undefined;
+    let log: MetadataLog | undefined;
     let floor = 0;
     if (options.dataDir !== undefined) {
-      const loaded = await LogStore.open({
+      const loaded = await MetadataLog.open({
         dir: options.dataDir,
         ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
         ...(options.compactMinBytes !== undefined
@@ -414,32 +289,7 @@ export class MetadataStore {
           : {}),
       });
       log = loaded.log;
-      const loadedAt = now();
-      const actor = actorOf(options, now);
-      const counters = (clock: VersionVector): void => {
-        floor = Math.max(floor, counterOf(clock, actor));
-      };
-      for (const record of loaded.records) {
-        switch (record.type) {
-          case 'put':
-            replica.set(record.prefix, record.key, record.object, loadedAt);
-            counters(record.object.clock);
-            break;
-          case 'forget':
-            replica.forget(record.prefix, record.key, record.clock, loadedAt);
-            counters(record.clock);
-            break;
-          case 'floor':
-            if (record.actor === actor) floor = Math.max(floor, record.counter);
-            break;
-          case 'header':
-            break;
-          default: {
-            const unreachable: never = record;
-            throw new Error(`unknown record ${String(unreachable)}`);
-          }
-        }
-      }
+      floor = replayLog(loaded.records, replica, actorOf(options, now), now());
     }
     const store = new MetadataStore(options, replica, log, now);
     store.counterFloor = floor;
@@ -566,6 +416,15 @@ export class MetadataStore {
   }
 
   /**
+   * Calls `listener` for every change to a key under `prefix`, local or remote, once
+   * the change is durable. `[prefix]` alone matches every sub-prefix. Returns the
+   * function that unsubscribes.
+   */
+  subscribe(prefix: FullPrefix | readonly [string], listener: ChangeListener): () => void {
+    return this.subscribers.subscribe(prefix, listener);
+  }
+
+  /**
    * Calls `listener` with every durable change (local or merged from a peer) under
    * `scope`: a full prefix, or `[prefix]` for all its sub-prefixes. With `since`, first
    * replays what happened after that token, or sends one `reset` event when it cannot.
@@ -577,34 +436,7 @@ export class MetadataStore {
     listener: (event: WatchEvent) => void,
     options: WatchOptions = {},
   ): Watch {
-    if (scope.length === 1) checkPrefix([scope[0], '*']);
-    else checkPrefix(scope);
-    const deliver = (change: FeedChange): void => {
-      try {
-        listener(this.watchEvent(change));
-      } catch (error) {
-        this.onError(error);
-      }
-    };
-    const startToken = formatToken(this.feed.head());
-    if (options.since !== undefined) {
-      const token = parseToken(options.since);
-      const replay =
-        token === undefined
-          ? ({ kind: 'too-far-behind', reason: 'not a resume token' } as const)
-          : this.feed.since(token, scope);
-      if (replay.kind === 'changes') for (const change of replay.changes) deliver(change);
-      else {
-        try {
-          listener({ type: 'reset', reason: replay.reason, token: startToken });
-        } catch (error) {
-          this.onError(error);
-        }
-      }
-    }
-    const watcher = { scope, fn: deliver };
-    this.watchers.add(watcher);
-    return { startToken, close: () => void this.watchers.delete(watcher) };
+    return this.subscribers.watch(scope, listener, options);
   }
 
   /** Folds over {@link iterate}. */
@@ -622,27 +454,6 @@ export class MetadataStore {
   /** Every prefix holding at least one key (tombstones included). */
   prefixes(): FullPrefix[] {
     return this.replica.prefixList();
-  }
-
-  /**
-   * Calls `listener` for every change to a key under `prefix`, local or remote, once
-   * the change is durable. `[prefix]` alone matches every sub-prefix. Returns the
-   * function that unsubscribes.
-   */
-  subscribe(prefix: FullPrefix | readonly [string], listener: ChangeListener): () => void {
-    if (prefix.length === 1) checkPrefix([prefix[0], '*']);
-    else checkPrefix(prefix);
-    const id = prefix.length === 1 ? `top:${prefix[0]}` : `full:${prefixId(prefix)}`;
-    let set = this.listeners.get(id);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(id, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(id);
-    };
   }
 
   /** The whole object of a key (for tests and tooling), or undefined. */
@@ -716,7 +527,7 @@ export class MetadataStore {
     if (!outcome.changed || outcome.entry === undefined) return false;
     const object = outcome.entry.object;
     await this.append({ type: 'put', prefix, key, object });
-    this.notify(prefix, key, object, 'remote');
+    this.subscribers.notify(prefix, key, object, 'remote');
     return true;
   }
 
@@ -761,64 +572,23 @@ export class MetadataStore {
    * with a summary when finished, failed or cancelled.
    */
   exchange(peer: string): MetadataExchange {
-    let cancelled = false;
-    let wake: () => void = () => undefined;
-    const cancelledSignal = new Promise<'cancelled'>((resolve) => {
-      wake = () => resolve('cancelled');
-    });
-    let state = startInitiator(this.node, peer, this.limits);
-    const summary = (outcome: ExchangeSummary['outcome'], error?: unknown): ExchangeSummary => ({
-      ...state.counters,
-      peer,
-      outcome,
-      ...(error !== undefined ? { error } : {}),
-    });
-    const run = async (): Promise<ExchangeSummary> => {
-      // Let `exchange` return before any work, so a handle always exists to cancel.
-      await Promise.resolve();
-      try {
-        this.checkOpen();
-        for (;;) {
-          if (cancelled) return summary('cancelled');
-          const next = nextRequest(state, this.replica);
-          if (next === undefined) break;
-          state = next.state;
-          // The peer may record what it sees as held here; make sure it is.
-          await this.durable();
-          const reply = await Promise.race([
-            this.rpc.call(peer, next.request, this.timeoutMs),
-            cancelledSignal,
-          ]);
-          if (reply === 'cancelled' || cancelled) return summary('cancelled');
-          const step = onResponse(state, this.replica, next.task, reply);
-          state = step.state;
-          await this.applyEffects(step.effects);
-        }
-        await this.collectTombstones();
-        return summary('completed');
-      } catch (error) {
-        const failure =
-          error instanceof ExchangeFailedError
-            ? error
-            : new ExchangeFailedError(
-                peer,
-                error instanceof Error ? error.message : String(error),
-                {
-                  cause: error,
-                },
-              );
-        this.onError(failure);
-        return summary('failed', failure);
-      }
-    };
-    const handle: MetadataExchange = {
-      done: run().finally(() => this.running.delete(handle)),
-      cancel: () => {
-        cancelled = true;
-        wake();
+    const handle = runExchange(
+      {
+        self: this.node,
+        limits: this.limits,
+        view: this.replica,
+        rpc: this.rpc,
+        timeoutMs: this.timeoutMs,
+        checkOpen: () => this.checkOpen(),
+        durable: () => this.durable(),
+        applyEffects: (effects) => this.applyEffects(effects),
+        afterCompleted: async () => void (await this.collectTombstones()),
+        onError: this.onError,
       },
-    };
+      peer,
+    );
     this.running.add(handle);
+    void handle.done.finally(() => this.running.delete(handle));
     return handle;
   }
 
@@ -876,22 +646,6 @@ export class MetadataStore {
     if (key.length > this.maxKeyLength) throw new KeyTooLongError(key.length, this.maxKeyLength);
   }
 
-  private watchEvent(change: FeedChange): WatchEvent {
-    const token = formatToken({ epoch: this.feed.epoch, seq: change.seq });
-    const base = {
-      prefix: change.prefix,
-      key: change.key,
-      siblings: change.object.siblings,
-      context: change.object.clock,
-      origin: change.origin,
-      token,
-    };
-    const resolution = lwwResolver(change.object.siblings);
-    return resolution.kind === 'value'
-      ? { type: 'put', value: resolution.value, ...base }
-      : { type: 'delete', value: undefined, ...base };
-  }
-
   private async write(
     prefix: FullPrefix,
     key: MetadataKey,
@@ -922,7 +676,7 @@ export class MetadataStore {
     this.counterFloor = dot[1];
     this.replica.set(prefix, key, object, now);
     await this.append({ type: 'put', prefix, key, object });
-    this.notify(prefix, key, object, 'local');
+    this.subscribers.notify(prefix, key, object, 'local');
     try {
       this.broadcastFn({ prefix, key, object });
     } catch (error) {
@@ -952,63 +706,4 @@ export class MetadataStore {
     }
     await Promise.all(merges);
   }
-
-  private notify(
-    prefix: FullPrefix,
-    key: MetadataKey,
-    object: MetadataObject,
-    origin: 'local' | 'remote',
-  ): void {
-    const deleted = isTombstone(object);
-    const change = this.feed.append({ prefix, key, object, deleted, origin });
-    for (const watcher of [...this.watchers]) {
-      if (inScope(watcher.scope, prefix)) watcher.fn(change);
-    }
-    const sets = [
-      this.listeners.get(`full:${prefixId(prefix)}`),
-      this.listeners.get(`top:${prefix[0]}`),
-    ];
-    if (sets[0] === undefined && sets[1] === undefined) return;
-    const event: ChangeEvent = {
-      prefix,
-      key,
-      origin,
-      object,
-      values: liveValues(object),
-      deleted,
-    };
-    for (const set of sets) {
-      if (set === undefined) continue;
-      for (const listener of [...set]) {
-        try {
-          listener(event);
-        } catch (error) {
-          this.onError(error);
-        }
-      }
-    }
-  }
-}
-
-function resolverOf(option: 'lww' | Resolver | undefined): Resolver {
-  return option === undefined || option === 'lww' ? lwwResolver : option;
-}
-
-/** Checks a broadcast id from the wire. */
-export function parseMetadataId(raw: unknown): MetadataId {
-  if (typeof raw !== 'object' || raw === null) throw new MalformedDataError('id', 'not a map');
-  const { prefix, key, clock } = raw as Record<string, unknown>;
-  checkPrefix(prefix);
-  checkKey(key);
-  if (!isVersionVector(clock)) throw new MalformedDataError('id', 'bad clock');
-  return { prefix, key, clock };
-}
-
-/** Checks a broadcast payload from the wire. */
-export function parseMetadataBroadcast(raw: unknown): MetadataBroadcast {
-  if (typeof raw !== 'object' || raw === null) throw new MalformedDataError('payload', 'not a map');
-  const { prefix, key, object } = raw as Record<string, unknown>;
-  checkPrefix(prefix);
-  checkKey(key);
-  return { prefix, key, object: parseObject(object) };
 }
