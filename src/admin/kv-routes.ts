@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Sibling } from '../handlers/metadata/object.js';
 import type { FullPrefix } from '../handlers/metadata/prefix.js';
+import { lwwResolver } from '../handlers/metadata/resolver.js';
 import { isVersionVector, type VersionVector } from '../handlers/metadata/version-vector.js';
 import type { KvStore } from './backend.js';
 import { openEventStream } from './sse.js';
@@ -172,21 +173,10 @@ function currentView(store: KvStore, prefix: FullPrefix, key: string): Record<st
   return { ...entryView(key, value, read.siblings, read.context), deleted: read.deleted };
 }
 
-/** The value `get` resolves to (latest live value), or undefined. */
+/** The value `get` resolves to (the LWW pick among live values), or undefined. */
 function resolvedValue(siblings: readonly Sibling[]): unknown {
-  let best: Sibling | undefined;
-  for (const s of siblings) {
-    if (s.kind !== 'value') continue;
-    if (
-      best === undefined ||
-      s.timestamp > best.timestamp ||
-      (s.timestamp === best.timestamp &&
-        (s.dot[0] > best.dot[0] || (s.dot[0] === best.dot[0] && s.dot[1] > best.dot[1])))
-    ) {
-      best = s;
-    }
-  }
-  return best?.kind === 'value' ? best.value : undefined;
+  const resolution = lwwResolver(siblings);
+  return resolution.kind === 'value' ? resolution.value : undefined;
 }
 
 /** Maps the store's typed refusals to statuses. */
@@ -295,6 +285,8 @@ function watchRoute(
   const stream = openEventStream(req, res, {
     ...(options.heartbeatMs !== undefined ? { heartbeatMs: options.heartbeatMs } : {}),
   });
+  // Tells the client the stream is live before any replayed change.
+  if (since !== undefined) stream.send('ready', { prefix: scope.join('/') });
   const watch = store.watch(
     scope,
     (event) => {
@@ -313,12 +305,8 @@ function watchRoute(
     },
     since !== undefined ? { since } : {},
   );
-  // Tells the client the stream is live, and where it starts when it had no token.
-  stream.send(
-    'ready',
-    { prefix: scope.join('/') },
-    since === undefined ? watch.startToken : undefined,
-  );
+  // Without a token, tells the client where the stream starts, so it can resume.
+  if (since === undefined) stream.send('ready', { prefix: scope.join('/') }, watch.startToken);
   stream.onClose(() => watch.close());
 }
 

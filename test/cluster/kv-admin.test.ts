@@ -164,7 +164,8 @@ describe('admin API for the metadata store', () => {
     await until('reset', () => events.some((e) => e.event === 'reset'));
     stop.abort();
     await done;
-    expect(events[0]).toMatchObject({
+    expect(events.map((e) => e.event)).toEqual(['ready', 'reset']);
+    expect(events[1]).toMatchObject({
       event: 'reset',
       data: { reason: expect.stringMatching(/too far behind, re-list/) },
     });
