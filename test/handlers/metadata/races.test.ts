@@ -3,6 +3,7 @@
  * exchange confirming a key that changed while its `sync` request was in flight, and
  * a merge into a collected key taking the incoming object as it is.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   answer,
@@ -14,6 +15,7 @@ import {
   applyWrite,
   liveValues,
   type MetadataObject,
+  mergeObjects,
 } from '../../../src/handlers/metadata/object.js';
 import { ReplicaStore } from '../../../src/handlers/metadata/replica.js';
 import { descends } from '../../../src/handlers/metadata/version-vector.js';
@@ -134,5 +136,48 @@ describe('merging into a collected key', () => {
     expect(r.merge(P, 'k', stale, 1).changed).toBe(false);
     expect(r.get(P, 'k')).toBeUndefined();
     expect(r.merge(P, 'k', stale, 2).changed).toBe(false);
+  });
+});
+
+describe('merging into a collected key, over random histories', () => {
+  it('gives the live values merging into the uncollected tombstone would', () => {
+    const step = fc.record({
+      on: fc.integer({ min: 0, max: 1 }),
+      actor: fc.constantFrom('A', 'B', 'C'),
+      sync: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(step, { maxLength: 12 }),
+        fc.constantFrom('A', 'B'),
+        (steps, deleter) => {
+          const replicas: (MetadataObject | undefined)[] = [undefined, undefined];
+          steps.forEach((s, i) => {
+            const other = replicas[1 - s.on];
+            const mine = replicas[s.on];
+            const base =
+              s.sync && other !== undefined && mine !== undefined
+                ? mergeObjects(mine, other)
+                : (mine ?? (s.sync ? other : undefined));
+            replicas[s.on] = put(base, s.actor, `${s.actor}${i}`);
+          });
+          const [first, second] = replicas;
+          if (first === undefined || second === undefined) return;
+          const tombstone = del(first, deleter);
+          const kept = new ReplicaStore(shape);
+          kept.set(P, 'k', tombstone, 0);
+          kept.merge(P, 'k', second, 1);
+          const collected = new ReplicaStore(shape);
+          collected.set(P, 'k', tombstone, 0);
+          collected.forget(P, 'k', tombstone.clock, 0);
+          collected.merge(P, 'k', second, 1);
+          const live = (r: ReplicaStore) => {
+            const o = r.get(P, 'k')?.object;
+            return o === undefined ? [] : liveValues(o);
+          };
+          expect(live(collected)).toEqual(live(kept));
+        },
+      ),
+    );
   });
 });
