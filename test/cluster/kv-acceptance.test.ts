@@ -114,14 +114,7 @@ describe('metadata store acceptance, 4 real nodes', () => {
       expect(restarts).toBeGreaterThan(0);
       // The long hand-run reports how much it exercised.
       if (STAY_DELETED_MS > 60_000) {
-        const exchanges = (await Promise.all(list.map((n) => n.metrics()))).join('\n');
         console.info(`stays-deleted phase: ${STAY_DELETED_MS} ms, ${restarts} restarts`);
-        console.info(
-          exchanges
-            .split('\n')
-            .filter((l) => l.startsWith('plumtree_exchanges'))
-            .join('\n'),
-        );
       }
     },
     60_000 + STAY_DELETED_MS * 2,
