@@ -45,7 +45,7 @@ export function createNodeCore(config: NodeCoreConfig): {
   const m = state.membership;
   if (m.overlay === 'full') {
     arm(out, { layer: 'membership', key: { kind: 'gossipTick' } }, m.options.periodicInterval);
-    fullEffects.forEach((e) => fullEffect(state, e, out, config.now));
+    for (const e of fullEffects) fullEffect(state, e, out, config.now);
     persistIfChanged(state, out);
   } else {
     arm(out, { layer: 'membership', key: { kind: 'shuffleTick' } }, m.core.options.shuffleInterval);
