@@ -34,6 +34,8 @@ export type CliCommand =
       readonly overlays: readonly ('full' | 'hyparview')[];
       readonly scenarios: readonly string[] | undefined;
       readonly namedSeeds: number;
+      /** Processes to spread the seeds over. */
+      readonly workers: number;
       readonly json: boolean;
     }
   | { readonly kind: 'help' };
@@ -58,7 +60,8 @@ plots: runs the scenarios on every size and seed, writes the SVG plots to --out
   and prints the markdown tables of docs/simulation.md; --large N adds the N-node
   single run (default 10000, 0 skips it)
        npm run sim -- dst [--seeds 100] [--first-seed 0] [--overlay full|hyparview|both]
-                          [--nodes N] [--steps 30] [--scenario a,b] [--named-seeds 3] [--json]
+                          [--nodes N] [--steps 30] [--scenario a,b] [--named-seeds 3]
+                          [--workers 2] [--json]
        npm run sim -- dst --seed S [--scenario name] [--overlay ...]   (replay one run with its trace)
 dst: the whole-stack deterministic simulator (docs/dst.md); --nodes 0 draws 4-12 per seed`;
 
@@ -86,7 +89,18 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     };
   }
   if (first === 'dst') {
-    flags.only(['seeds', 'first-seed', 'seed', 'nodes', 'steps', 'overlay', 'scenario', 'named-seeds', 'json']);
+    flags.only([
+      'seeds',
+      'first-seed',
+      'seed',
+      'nodes',
+      'steps',
+      'overlay',
+      'scenario',
+      'named-seeds',
+      'workers',
+      'json',
+    ]);
     const overlay = flags.value('overlay', 'both', (v) => {
       if (v !== 'full' && v !== 'hyparview' && v !== 'both') {
         throw new UsageError(`--overlay must be full, hyparview or both, got ${v}`);
@@ -105,6 +119,7 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
         v.split(',').filter((x) => x.length > 0),
       ),
       namedSeeds: flags.value('named-seeds', 3, (v) => positiveInt(v, 'named-seeds', 0)),
+      workers: flags.value('workers', 2, (v) => positiveInt(v, 'workers', 1)),
       json: flags.has('json'),
     };
   }

@@ -53,7 +53,18 @@ function main(argv: readonly string[]): number {
       return 0;
     }
     case 'dst':
-      return runDstCommand(command, (text) => process.stdout.write(text));
+      // Asynchronous (it may fan out to worker processes): the exit code is set when done.
+      runDstCommand(command, (text) => process.stdout.write(text)).then(
+        (code) => {
+          process.exitCode = code;
+        },
+        (error: unknown) => {
+          if (!(error instanceof UsageError)) throw error;
+          process.stderr.write(`${error.message}\n${usage}\n`);
+          process.exitCode = 2;
+        },
+      );
+      return 0;
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);

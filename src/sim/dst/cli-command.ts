@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import type { CliCommand } from '../cli-args.js';
 import { UsageError } from '../cli-args.js';
-import { appliesTo, runDst, runOne, UnknownScenarioError } from './runner.js';
+import { appliesTo, type DstReport, runDst, runOne, UnknownScenarioError } from './runner.js';
 import { scenarioNamed } from './scenarios.js';
 
 type DstCommand = Extract<CliCommand, { kind: 'dst' }>;
@@ -10,23 +11,29 @@ type DstCommand = Extract<CliCommand, { kind: 'dst' }>;
  * per overlay with its trace. Exit code 1 when any oracle is violated.
  * @throws {UsageError} for an unknown scenario.
  */
-export function runDstCommand(command: DstCommand, write: (text: string) => void): number {
+export async function runDstCommand(
+  command: DstCommand,
+  write: (text: string) => void,
+): Promise<number> {
   for (const s of command.scenarios ?? []) {
     if (scenarioNamed(s) === undefined) throw new UsageError(`unknown dst scenario ${s}`);
   }
   if (command.seed !== undefined) return replay(command, command.seed, write);
   const start = performance.now();
-  let report: ReturnType<typeof runDst>;
+  let report: DstReport;
   try {
-    report = runDst({
-      firstSeed: command.firstSeed,
-      seeds: command.seeds,
-      overlays: command.overlays,
-      nodes: command.nodes,
-      steps: command.steps,
-      namedSeeds: command.namedSeeds,
-      ...(command.scenarios ? { scenarios: command.scenarios } : {}),
-    });
+    report =
+      command.workers > 1 && command.seeds > 1
+        ? await inWorkers(command)
+        : runDst({
+            firstSeed: command.firstSeed,
+            seeds: command.seeds,
+            overlays: command.overlays,
+            nodes: command.nodes,
+            steps: command.steps,
+            namedSeeds: command.namedSeeds,
+            ...(command.scenarios ? { scenarios: command.scenarios } : {}),
+          });
   } catch (error) {
     if (error instanceof UnknownScenarioError) throw new UsageError(error.message);
     throw error;
@@ -59,7 +66,9 @@ function replay(command: DstCommand, seed: number, write: (text: string) => void
         results.push({ seed, scenario, overlay, violations: out.violations, trace: out.trace });
         continue;
       }
-      write(`== seed ${seed}, ${scenario}, ${overlay}: ${out.nodes} nodes, ${out.simMs} ms simulated\n`);
+      write(
+        `== seed ${seed}, ${scenario}, ${overlay}: ${out.nodes} nodes, ${out.simMs} ms simulated\n`,
+      );
       for (const line of out.trace) write(`${line}\n`);
       if (out.violations.length === 0) write('no violation\n');
       for (const v of out.violations) write(`VIOLATION ${v.oracle}: ${v.detail}\n`);
@@ -67,4 +76,68 @@ function replay(command: DstCommand, seed: number, write: (text: string) => void
   }
   if (command.json) write(`${JSON.stringify(results)}\n`);
   return failed > 0 ? 1 : 0;
+}
+
+/**
+ * Splits the seeds into contiguous ranges, one child process each (this same command
+ * with `--workers 1 --json`), and merges their reports. Runs stay deterministic: a seed
+ * gives the same run in whichever process it lands.
+ */
+async function inWorkers(command: DstCommand): Promise<DstReport> {
+  const n = Math.min(command.workers, command.seeds);
+  const per = Math.ceil(command.seeds / n);
+  const script = process.argv[1] as string;
+  const jobs: Promise<DstReport>[] = [];
+  for (let k = 0; k < n; k++) {
+    const offset = k * per;
+    const count = Math.min(per, command.seeds - offset);
+    if (count <= 0) break;
+    const args = [
+      ...process.execArgv,
+      script,
+      'dst',
+      '--json',
+      '--workers',
+      '1',
+      '--first-seed',
+      String(command.firstSeed + offset),
+      '--seeds',
+      String(count),
+      '--named-seeds',
+      String(Math.max(0, command.namedSeeds - offset)),
+      '--nodes',
+      String(command.nodes),
+      '--steps',
+      String(command.steps),
+      '--overlay',
+      command.overlays.length === 2 ? 'both' : (command.overlays[0] as string),
+      ...(command.scenarios ? ['--scenario', command.scenarios.join(',')] : []),
+    ];
+    jobs.push(
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.setEncoding('utf8');
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+        });
+        child.on('error', reject);
+        child.on('close', () => {
+          try {
+            resolve(JSON.parse(out) as DstReport);
+          } catch (error) {
+            reject(
+              new Error(`a dst worker printed no report: ${out.slice(0, 200)}`, { cause: error }),
+            );
+          }
+        });
+      }),
+    );
+  }
+  const reports = await Promise.all(jobs);
+  return {
+    runs: reports.reduce((s, r) => s + r.runs, 0),
+    violations: reports.reduce((s, r) => s + r.violations, 0),
+    failures: reports.flatMap((r) => r.failures),
+  };
 }

@@ -1,4 +1,4 @@
-import { randomInt, type Rng } from '../../util/rng.js';
+import { type Rng, randomInt } from '../../util/rng.js';
 
 /** A window of message faults on the simulated network. */
 export interface MessageFaultWindow {

@@ -91,7 +91,8 @@ export function checkDelivery(world: World): Violation[] {
     }
   }
   const out: Violation[] = [];
-  if (missing.length > 0) out.push({ oracle: 'delivery', detail: summary('deliveries missing', missing) });
+  if (missing.length > 0)
+    out.push({ oracle: 'delivery', detail: summary('deliveries missing', missing) });
   const twice = [...world.mergedNewCount].filter(([, n]) => n > 1).map(([k, n]) => `${k} x${n}`);
   if (twice.length > 0) {
     out.push({ oracle: 'delivery', detail: summary('merged as new more than once', twice) });
@@ -145,32 +146,44 @@ export function checkMetadata(world: World): Violation[] {
       if (!held.has(n)) lost.push(`write ${w.key}@${w.dot.join('/')} by ${w.node} missing on ${n}`);
     }
   }
-  if (lost.length > 0) out.push({ oracle: 'metadata', detail: summary('acknowledged writes missing', lost) });
+  if (lost.length > 0)
+    out.push({ oracle: 'metadata', detail: summary('acknowledged writes missing', lost) });
   const differ: string[] = [];
   const seenComps = new Set<ReadonlySet<string>>();
   for (const comp of comps.values()) {
     if (seenComps.has(comp)) continue;
     seenComps.add(comp);
-    const hashes = [...comp].map((n) => [n, byName.get(n)?.metadata.replica.rootHash(['sim', 'kv'])]);
+    const hashes = [...comp].map((n) => [
+      n,
+      byName.get(n)?.metadata.replica.rootHash(['sim', 'kv']),
+    ]);
     const first = hashes[0]?.[1];
-    for (const [n, h] of hashes) if (h !== first) differ.push(`${String(n)} differs from ${String(hashes[0]?.[0])}`);
+    for (const [n, h] of hashes)
+      if (h !== first) differ.push(`${String(n)} differs from ${String(hashes[0]?.[0])}`);
   }
-  if (differ.length > 0) out.push({ oracle: 'metadata', detail: summary('replicas not identical', differ) });
+  if (differ.length > 0)
+    out.push({ oracle: 'metadata', detail: summary('replicas not identical', differ) });
   // A superseded value may linger only where the superseding write is not owed yet.
   const back: string[] = [];
   for (const w of world.acked) {
     if (w.superseded.length === 0) continue;
     const gone = new Set(w.superseded.map((d) => `${d[0]}/${d[1]}`));
     const holders = live.filter((h) => h.metadata.replica.get(w.prefix, w.key) !== undefined);
-    for (const n of obliged(comps, w.node, holders.map((h) => h.name))) {
+    for (const n of obliged(
+      comps,
+      w.node,
+      holders.map((h) => h.name),
+    )) {
       const object = byName.get(n)?.metadata.replica.get(w.prefix, w.key)?.object;
       for (const s of object?.siblings ?? []) {
         const dot = `${s.dot[0]}/${s.dot[1]}`;
-        if (gone.has(dot)) back.push(`${n} holds ${w.key}@${dot}, superseded by ${w.dot.join('/')}`);
+        if (gone.has(dot))
+          back.push(`${n} holds ${w.key}@${dot}, superseded by ${w.dot.join('/')}`);
       }
     }
   }
-  if (back.length > 0) out.push({ oracle: 'metadata', detail: summary('superseded values returned', back) });
+  if (back.length > 0)
+    out.push({ oracle: 'metadata', detail: summary('superseded values returned', back) });
   return out;
 }
 
@@ -195,18 +208,25 @@ export function checkMemory(world: World): Violation[] {
     const m = h.core.membership;
     if (m.overlay === 'hyparview') {
       const hv = m.core;
-      if (hv.active.size > hv.options.activeMaxSize) over.push(`${h.name} active ${hv.active.size}`);
-      if (hv.passive.size > hv.options.passiveMaxSize) over.push(`${h.name} passive ${hv.passive.size}`);
+      if (hv.active.size > hv.options.activeMaxSize)
+        over.push(`${h.name} active ${hv.active.size}`);
+      if (hv.passive.size > hv.options.passiveMaxSize)
+        over.push(`${h.name} passive ${hv.passive.size}`);
       if (hv.shuffles.size > 8) over.push(`${h.name} shuffles ${hv.shuffles.size}`);
     }
   }
-  return over.length > 0 ? [{ oracle: 'memory', detail: summary('tables over their bound', over) }] : [];
+  return over.length > 0
+    ? [{ oracle: 'memory', detail: summary('tables over their bound', over) }]
+    : [];
 }
 
 /** Every live node that did not leave is in one overlay: no island. */
 export function checkOverlay(world: World): Violation[] {
   const comps = components(world);
-  const expected = world.live().filter((h) => !world.outside.has(h.name)).map((h) => h.name);
+  const expected = world
+    .live()
+    .filter((h) => !world.outside.has(h.name))
+    .map((h) => h.name);
   const first = expected[0];
   if (first === undefined) return [];
   const main = comps.get(first) as ReadonlySet<string>;

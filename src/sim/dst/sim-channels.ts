@@ -69,7 +69,10 @@ export class SimChannels {
   connect(from: string, peer: string): void {
     if (from === peer) return;
     let set = this.wants.get(from);
-    if (set === undefined) this.wants.set(from, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      this.wants.set(from, set);
+    }
     set.add(peer);
     if (!this.isUp(from, peer)) this.dial(from, peer);
   }
@@ -97,7 +100,11 @@ export class SimChannels {
     if (link === undefined) {
       this.world.dropped('no-connection');
       if (this.world.trace.enabled) {
-        this.world.trace.add(this.world.now, from, `drop ${describeMessage(msg)} to ${to}: no link`);
+        this.world.trace.add(
+          this.world.now,
+          from,
+          `drop ${describeMessage(msg)} to ${to}: no link`,
+        );
       }
       return;
     }
@@ -129,7 +136,8 @@ export class SimChannels {
     const loss = eager ? Math.max(f.loss, f.eagerLoss) : f.loss;
     if (loss > 0 && w.rng.next() < loss) {
       w.dropped('loss');
-      if (w.trace.enabled) w.trace.add(w.now, from, `lose ${describeMessage(envelope.msg)} to ${to}`);
+      if (w.trace.enabled)
+        w.trace.add(w.now, from, `lose ${describeMessage(envelope.msg)} to ${to}`);
       return;
     }
     const copies = f.duplicate > 0 && w.rng.next() < f.duplicate ? 2 : 1;

@@ -18,8 +18,8 @@ import {
   viewOf,
 } from '../../node-core/index.js';
 import type { NodeSpec } from '../../peer-service/core/index.js';
-import type { ChannelEvent } from './sim-channels.js';
 import { createProbeHandler, type ProbeHandler, type ProbeWorld } from './probe-handler.js';
+import type { ChannelEvent } from './sim-channels.js';
 import type { SimDisk } from './sim-disk.js';
 import { type MetadataWorld, SimMetadataReplica } from './sim-metadata.js';
 
@@ -28,7 +28,11 @@ export interface HostWorld extends ProbeWorld, MetadataWorld {
   readonly now: number;
   after(delayMs: number, action: () => void): void;
   sendMembership(from: string, to: string, msg: unknown): void;
-  sendBroadcast(from: string, to: string, msg: import('../../broadcast/core/index.js').WireMessage): void;
+  sendBroadcast(
+    from: string,
+    to: string,
+    msg: import('../../broadcast/core/index.js').WireMessage,
+  ): void;
   connect(from: string, peer: string): void;
   disconnect(from: string, peer: string): void;
   /** A core threw, a handler broke the host, or another fault a real node would crash on. */
@@ -65,6 +69,8 @@ export class SimHost {
   readonly heartbeat: HeartbeatHandler;
   readonly handlers: Map<string, BroadcastHandler>;
   readonly sent = new Map<WireMessageType, number>();
+  /** Counts of the core's metric effects by kind. */
+  readonly metrics = new Map<string, number>();
   alive = true;
   paused = false;
   private readonly backlog: (() => void)[] = [];
@@ -236,6 +242,7 @@ export class SimHost {
           this.config.disk.membership = e.snapshot;
           break;
         case 'metric':
+          this.metrics.set(e.metric.kind, (this.metrics.get(e.metric.kind) ?? 0) + 1);
           break;
         case 'log':
           if (e.level === 'error' && e.message.includes('core threw')) {

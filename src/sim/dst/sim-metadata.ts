@@ -90,7 +90,14 @@ export class SimMetadataReplica {
   /** A local put or delete: in memory at once, acknowledged by {@link sync}. */
   write(prefix: FullPrefix, key: MetadataKey, write: Write): PendingWrite {
     const current = this.replica.get(prefix, key)?.object;
-    const { object, dot } = applyWrite(current, this.node, write, this.now(), undefined, this.floor);
+    const { object, dot } = applyWrite(
+      current,
+      this.node,
+      write,
+      this.now(),
+      undefined,
+      this.floor,
+    );
     this.floor = dot[1];
     const kept = new Set(object.siblings.map((s) => `${s.dot[0]}/${s.dot[1]}`));
     const superseded = (current?.siblings ?? [])

@@ -5,7 +5,8 @@ export class Trace {
 
   /** Records `text` at `time` for `node` (`-` for the world itself). */
   add(time: number, node: string, text: string): void {
-    if (this.enabled) this.lines.push(`${time.toFixed(1).padStart(9)} ms  ${node.padEnd(6)} ${text}`);
+    if (this.enabled)
+      this.lines.push(`${time.toFixed(1).padStart(9)} ms  ${node.padEnd(6)} ${text}`);
   }
 }
 

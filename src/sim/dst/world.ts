@@ -5,13 +5,12 @@
  * exactly.
  */
 import type { WireMessage } from '../../broadcast/core/index.js';
-import type { NodeCoreConfig } from '../../node-core/index.js';
-import type { MembershipWireMessage } from '../../node-core/index.js';
+import type { Dot, VersionVector } from '../../handlers/metadata/version-vector.js';
+import type { MembershipWireMessage, NodeCoreConfig } from '../../node-core/index.js';
 import type { NodeSpec } from '../../peer-service/core/index.js';
 import type { Rng } from '../../util/rng.js';
 import { EventQueue } from '../event-queue.js';
 import { fastRng } from '../fast-rng.js';
-import type { Dot, VersionVector } from '../../handlers/metadata/version-vector.js';
 import { type ChannelTiming, defaultChannelTiming } from './network-faults.js';
 import { type ChannelEvent, SimChannels } from './sim-channels.js';
 import { SimDisk } from './sim-disk.js';
@@ -36,7 +35,10 @@ export interface WorldConfig {
   readonly trace: boolean;
   readonly timing?: Partial<ChannelTiming>;
   /** Core settings shared by every node (overlay, options). */
-  readonly core: Omit<NodeCoreConfig, 'self' | 'now' | 'handlers' | 'restored' | 'plumtreeRng' | 'membershipRng' | 'seeds'>;
+  readonly core: Omit<
+    NodeCoreConfig,
+    'self' | 'now' | 'handlers' | 'restored' | 'plumtreeRng' | 'membershipRng' | 'seeds'
+  >;
   /** Join seeds, by name, in order (the command line's `--join`). */
   readonly seeds: readonly string[];
   readonly antiEntropy: boolean;
@@ -111,7 +113,10 @@ export class World {
     const old = this.hosts.get(name);
     if (old?.alive) return old;
     let disk = this.disks.get(name);
-    if (disk === undefined) this.disks.set(name, (disk = new SimDisk()));
+    if (disk === undefined) {
+      disk = new SimDisk();
+      this.disks.set(name, disk);
+    }
     const inc = ++this.incarnations;
     const c = this.config;
     const host = new SimHost(this.hostWorld(), {
@@ -184,7 +189,11 @@ export class World {
   partition(groupOf: (name: string) => number): void {
     this.groups.clear();
     for (const name of this.disks.keys()) this.groups.set(name, groupOf(name));
-    this.trace.add(this.now, '-', `partition ${[...this.groups].map(([n, g]) => `${n}:${g}`).join(' ')}`);
+    this.trace.add(
+      this.now,
+      '-',
+      `partition ${[...this.groups].map(([n, g]) => `${n}:${g}`).join(' ')}`,
+    );
     this.channels.timeOut((a, b) => this.group(a) !== this.group(b));
   }
 
@@ -295,7 +304,11 @@ export class World {
     if (!this.trace.enabled) {
       // no trace text to build
     } else if (event.type === 'receive') {
-      this.trace.add(this.now, node, `recv ${event.envelope.layer} ${describe(event.envelope.msg)} from ${event.from}`);
+      this.trace.add(
+        this.now,
+        node,
+        `recv ${event.envelope.layer} ${describe(event.envelope.msg)} from ${event.from}`,
+      );
     } else this.trace.add(this.now, node, `channel ${event.type} ${event.peer}`);
     host.input(() => host.channel(event));
   }
