@@ -3,6 +3,8 @@
  * over a simulated channel layer and simulated disks, seeded faults, and strict
  * oracles. See docs/dst.md.
  */
+
+export { KNOWN_FAILING } from './known-failing.js';
 export type { OracleName, Violation } from './oracles.js';
 export {
   appliesTo,
