@@ -9,7 +9,8 @@ import {
 } from '../../src/sim/dst/index.js';
 
 const SEEDS = 100;
-const runKey = (f: { scenario: string; overlay: string }) => `${f.scenario}/${f.overlay}`;
+const runKey = (f: { scenario: string; overlay: string; seed: number }) =>
+  `${f.scenario}/${f.overlay}#${f.seed}`;
 
 describe('whole-stack deterministic simulator', () => {
   let report: DstReport;
