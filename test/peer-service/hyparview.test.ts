@@ -177,14 +177,26 @@ describe('hyparview: neighbor', () => {
     expect(out).toEqual([{ to: 'm', msg: { type: 'neighbor', peer: me, priority: 'low' } }]);
   });
 
-  it('below the minimum, when every known peer has refused, insists with high priority', () => {
+  it('below the minimum, when every known peer has refused, insists with high priority at the next promotion round', () => {
     const state = node(['a'], ['n', 'm']);
     state.pending.set('n', 0);
     state.rejected.set('m', state.round);
-    const out = sends(receive(state, 'n', { type: 'neighborRejected', peer: p('n') }));
+    expect(sends(receive(state, 'n', { type: 'neighborRejected', peer: p('n') }))).toEqual([]);
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } })).filter(
+      (s) => s.msg.type === 'neighbor',
+    );
     expect(out).toHaveLength(1);
     expect(['n', 'm']).toContain(out[0]?.to);
     expect(out[0]?.msg).toEqual({ type: 'neighbor', peer: me, priority: 'high' });
+  });
+
+  // Found by the whole-stack simulator (dst random/hyparview seed 402): answering each
+  // refusal with a high-priority request looped at message speed with a peer that
+  // refuses everything, and simulated time stood still.
+  it('does not answer a refusal by asking the same refused peer again', () => {
+    const state = node(['a'], ['n']);
+    state.pending.set('n', 0);
+    expect(sends(receive(state, 'n', { type: 'neighborRejected', peer: p('n') }))).toEqual([]);
   });
 
   it('at the minimum, does not insist on peers that refused', () => {

@@ -398,7 +398,10 @@ class Step<P extends PeerRef> {
     st.pending.delete(peer.name);
     st.rejected.set(peer.name, st.round);
     if (!st.active.has(peer.name)) this.addPassive(peer, undefined);
-    if (this.belowMinimum()) this.promote();
+    // Only peers not refused yet: answering a refusal by insisting at once loops at
+    // message speed with a peer that refuses even high priority (one that left);
+    // insisting is left to the promotion tick.
+    if (this.belowMinimum()) this.promote(false);
   }
 
   private onDisconnect(peer: P): void {
@@ -632,7 +635,7 @@ class Step<P extends PeerRef> {
    * Asks one random passive peer to become active: low priority while we have an
    * active peer and someone who has not refused us yet, else high priority.
    */
-  private promote(): void {
+  private promote(insist = true): void {
     const st = this.st;
     const fresh: P[] = [];
     const refused: P[] = [];
@@ -641,14 +644,14 @@ class Step<P extends PeerRef> {
     }
     if (st.active.size === 0) {
       // High priority cannot be refused, so earlier refusals do not matter.
-      const peer = pickOne(this.rng, [...fresh, ...refused]);
+      const peer = pickOne(this.rng, insist ? [...fresh, ...refused] : fresh);
       if (peer !== undefined) this.requestNeighbor(peer, 'high');
       return;
     }
     const peer = pickOne(this.rng, fresh);
     if (peer !== undefined) {
       this.requestNeighbor(peer, 'low');
-    } else if (this.belowMinimum()) {
+    } else if (insist && this.belowMinimum()) {
       // Everyone we know is full. Low-priority requests would be refused at every
       // tick forever, and a small group of such nodes (two nodes linked only to each
       // other) would stay cut off from the overlay: below the minimum, insist.
