@@ -11,6 +11,7 @@ import { type AdminAuth, rejectUnauthorized } from './admin-auth.js';
 import type { AdminBackend } from './backend.js';
 import { handleDashboardRoute } from './dashboard-routes.js';
 import { DashboardEvents, type DashboardEventsOptions } from './event-stream.js';
+import { readJsonBody, sendJson } from './json-io.js';
 import { routeKv } from './kv-routes.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 
@@ -70,35 +71,11 @@ function statusOf(e: unknown): number {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+  sendJson(res, status, body);
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    // An oversize body is drained, not buffered, so the client still reads the 413.
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > limit) return reject(new HttpError(413, `request body over ${limit} bytes`));
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolve(undefined);
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new HttpError(400, 'request body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
+  return readJsonBody(req, limit, (status, message) => new HttpError(status, message));
 }
 
 function objectBody(body: unknown): Record<string, unknown> {

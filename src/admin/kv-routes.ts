@@ -11,6 +11,7 @@ import type { FullPrefix } from '../handlers/metadata/prefix.js';
 import { lwwResolver } from '../handlers/metadata/resolver.js';
 import { isVersionVector, type VersionVector } from '../handlers/metadata/version-vector.js';
 import type { KvStore } from './backend.js';
+import { readJsonBody, sendJson } from './json-io.js';
 import { openEventStream } from './sse.js';
 
 /** The prefix of keys given without `?prefix=`. */
@@ -41,34 +42,11 @@ export interface KvRouteOptions {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+  sendJson(res, status, body);
 }
 
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= limit) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (size > limit) return reject(new KvRequestError(413, `request body over ${limit} bytes`));
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolve(undefined);
-      try {
-        resolve(JSON.parse(text));
-      } catch {
-        reject(new KvRequestError(400, 'request body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
+  return readJsonBody(req, limit, (status, message) => new KvRequestError(status, message));
 }
 
 /** `PREFIX/SUBPREFIX` (or `PREFIX` alone where `allowTop`) to a prefix. */
