@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- <name> [--json]`: runs one benchmark and prints what it measured.
+ * `npm run bench -- <name> [--json] [--option value ...]`: runs one benchmark and prints
+ * what it measured.
  */
 import { benchActors } from './actors.js';
 import { benchChannels } from './channels.js';
+import { benchCluster, clusterOptionsFromArgs, describeCluster } from './cluster.js';
 import { benchMetadata } from './metadata.js';
 
-type Bench = () => Promise<Record<string, unknown>>;
+type Bench = (args: readonly string[]) => Promise<Record<string, unknown>>;
 
 const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown>) => string }> = {
   actors: {
@@ -29,6 +31,10 @@ const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown
       ].join('\n');
     },
   },
+  cluster: {
+    run: (args) => benchCluster(clusterOptionsFromArgs(args)),
+    describe: describeCluster,
+  },
   metadata: {
     run: benchMetadata,
     describe: (r) =>
@@ -43,16 +49,18 @@ const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  const name = args.find((a) => !a.startsWith('--'));
+  const name = args[0]?.startsWith('--') ? undefined : args[0];
   const bench = name ? benches[name] : undefined;
   if (!bench) {
-    console.error(`usage: npm run bench -- <${Object.keys(benches).join('|')}> [--json]`);
+    console.error(
+      `usage: npm run bench -- <${Object.keys(benches).join('|')}> [--json] [--option value ...]`,
+    );
     process.exit(2);
   }
-  const result = await bench.run();
+  const result = await bench.run(args.slice(1));
   if (json) console.log(JSON.stringify(result));
   else {
-    console.log(`benchmark ${name} (reproduce: npm run bench -- ${name})`);
+    console.log(`benchmark ${name} (reproduce: npm run bench -- ${args.join(' ')})`);
     console.log(bench.describe(result));
   }
 }
