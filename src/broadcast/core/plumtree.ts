@@ -18,7 +18,7 @@ import type {
   NodeName,
   WireMessage,
 } from './messages.js';
-import type { PlumtreeState } from './state.js';
+import type { PendingAcks, PlumtreeState } from './state.js';
 import { exchangeTickTimer, lazyTickTimer, type TimerKey } from './timers.js';
 
 /**
@@ -169,13 +169,17 @@ function receive(state: PlumtreeState, from: NodeName, msg: WireMessage, out: Pl
       for (const entry of msg.entries) {
         if (!knownHandler(state, entry.handler, from, out)) continue;
         const token: IsStaleToken = { purpose: 'iHave', entry, from };
+        pendingAcks(state, from).inFlight++;
         out.push({ type: 'isStale', handler: entry.handler, id: entry.id, token });
       }
       return;
-    case 'ignored_i_have':
-      state.outstanding.delete(from, keyOf(state, msg.handler, msg.id));
+    case 'ignored_i_have': {
+      // Keyed first: an unusable id drops the whole message before anything changes.
+      const keys = msg.entries.map((e) => keyOf(state, e.handler, e.id));
+      for (const key of keys) state.outstanding.delete(from, key);
       state.unansweredSince.delete(from);
       return;
+    }
     case 'graft':
       state.unansweredSince.delete(from);
       if (msg.linkOnly) {
@@ -309,8 +313,12 @@ function staleChecked(
   }
   const { entry, from } = token;
   const key = keyOf(state, entry.handler, entry.id);
+  const acks = pendingAcks(state, token.from);
+  acks.inFlight = Math.max(0, acks.inFlight - 1);
+  if (stale) acks.entries.push(announcement(entry));
+  if (acks.inFlight === 0) flushAcks(state, from, out);
+  else if (acks.entries.length > 0) armLazyTick(state, out);
   if (stale) {
-    send(out, from, { type: 'ignored_i_have', ...announcement(entry), from: state.node });
     if (!state.options.treeOptimization) return;
     const delivery = state.recent.get(key);
     if (
@@ -533,9 +541,35 @@ function grafted(
   out.push(log('warn', `graft for ${from} failed`, entry.handler, result.error));
 }
 
+function pendingAcks(state: PlumtreeState, peer: NodeName): PendingAcks {
+  let acks = state.acks.get(peer);
+  if (acks === undefined) {
+    acks = { inFlight: 0, entries: [] };
+    state.acks.set(peer, acks);
+  }
+  return acks;
+}
+
+/**
+ * Sends the acknowledgements owed to `peer` as `ignored_i_have`s of at most
+ * `maxIHaveEntries` (one per announcement with `batchIHaves` off, as the reference).
+ */
+function flushAcks(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[]): void {
+  const acks = state.acks.get(peer);
+  if (acks === undefined) return;
+  if (acks.inFlight === 0) state.acks.delete(peer);
+  const owed = acks.entries.splice(0);
+  const max = state.options.batchIHaves ? state.options.maxIHaveEntries : 1;
+  for (let i = 0; i < owed.length; i += max) {
+    send(out, peer, { type: 'ignored_i_have', entries: owed.slice(i, i + max), from: state.node });
+  }
+}
+
 function lazyTick(state: PlumtreeState, out: PlumtreeEffect[]): void {
   state.lazyArmed = false;
   state.lazyDue = state.now + state.options.lazyTickPeriod;
+  // Acknowledgements held back by a check whose answer has not come are sent now.
+  for (const peer of [...state.acks.keys()]) flushAcks(state, peer, out);
   const max = state.options.batchIHaves ? state.options.maxIHaveEntries : 1;
   for (const peer of [...state.outstanding.peers()]) {
     trimOutstanding(state, peer, out);
@@ -635,6 +669,7 @@ function update(state: PlumtreeState, members: Iterable<NodeName>, out: Plumtree
     state.outstanding.deletePeer(m);
     state.down.delete(m);
     state.unansweredSince.delete(m);
+    state.acks.delete(m);
     for (const gone of state.missing.forgetPeer(m)) {
       out.push({ type: 'cancelTimer', key: gone.timerKey });
     }

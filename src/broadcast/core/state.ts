@@ -3,7 +3,7 @@ import { EagerLazySets } from './eager-lazy-sets.js';
 import { InvalidConfigError, InvalidInitialSetsError } from './errors.js';
 import type { Exchange, ExchangeRef } from './exchanges.js';
 import { initialSets, validateInitialSets } from './initial-sets.js';
-import type { HandlerName, NodeName } from './messages.js';
+import type { Announcement, HandlerName, NodeName } from './messages.js';
 import { MissingMessages } from './missing-messages.js';
 import { type PlumtreeOptions, resolveOptions } from './options.js';
 import { Outstanding } from './outstanding.js';
@@ -68,6 +68,18 @@ export interface PlumtreeState {
   readonly treeActivity: Map<NodeName, TreeActivity>;
   /** Per peer, when the first of our `i_have`s it has not answered yet went out. */
   readonly unansweredSince: Map<NodeName, number>;
+  /**
+   * Per peer, acknowledgements owed for its `i_have`s: `isStale` checks still out and
+   * the stale entries so far. They go out as one `ignored_i_have` once the checks of
+   * that peer are all answered (or at the lazy tick, if some answer never comes).
+   */
+  readonly acks: Map<NodeName, PendingAcks>;
+}
+
+/** Acknowledgements owed to one peer. */
+export interface PendingAcks {
+  inFlight: number;
+  readonly entries: Announcement[];
 }
 
 /** The latest payload push seen in one tree. */
@@ -165,5 +177,6 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     ringRelink: options.initialSets === 'documented' && !explicit,
     treeActivity: new Map(),
     unansweredSince: new Map(),
+    acks: new Map(),
   };
 }
