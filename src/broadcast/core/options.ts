@@ -58,6 +58,14 @@ export interface PlumtreeOptions {
   /** Initial sets when none are given explicitly. Default `'documented'`. */
   readonly initialSets: InitialSetsMode;
   /**
+   * With `'documented'` initial sets, a cluster of at most this many members (this
+   * node included) starts all-eager and lets pruning build the tree: the sparse rule
+   * with its ring successor can chain a small cluster (4 nodes: p1→p2→p3→p4, three
+   * hops where one would do), while flooding a handful of nodes once costs little.
+   * 0 keeps the sparse rule at every size. Default 5.
+   */
+  readonly allEagerUpTo: number;
+  /**
    * Wait for the eager copy before grafting, then graft one announcer at a time
    * (the paper). Off: graft every announcer at once, as the reference. Default on.
    */
@@ -125,6 +133,7 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   startExchangeLimit: 1,
   exchangeSelection: 'optimized',
   initialSets: 'documented',
+  allEagerUpTo: 5,
   delayedGraft: true,
   graftTimeout1: 500,
   graftTimeout2: 250,
@@ -173,7 +182,7 @@ const NON_NEGATIVE = [
   'graftTimeout2',
   'maxGraftPostpone',
 ];
-const NON_NEGATIVE_INT = ['startExchangeLimit', 'optimizationThreshold'];
+const NON_NEGATIVE_INT = ['startExchangeLimit', 'optimizationThreshold', 'allEagerUpTo'];
 const POSITIVE_INT = [
   'maxAnnouncersPerMessage',
   'maxMissing',

@@ -144,7 +144,9 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
   } else if (config.eagers !== undefined || config.lazys !== undefined) {
     throw new InvalidInitialSetsError('incomplete', []);
   } else {
-    ({ eagers, lazys } = initialSets(node, [...allMembers], options.initialSets, config.rng));
+    const small = options.initialSets === 'documented' && allMembers.size <= options.allEagerUpTo;
+    const mode = small ? 'allEager' : options.initialSets;
+    ({ eagers, lazys } = initialSets(node, [...allMembers], mode, config.rng));
   }
 
   const outstanding = config.outstanding ?? new Outstanding();
