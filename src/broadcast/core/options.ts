@@ -83,6 +83,21 @@ export interface PlumtreeOptions {
    * 0 never postpones. Default 5000.
    */
   readonly maxGraftPostpone: number;
+  /**
+   * Act on a peer reported down at once rather than at the next lazy tick: trees
+   * whose eager parent it was get a new one (a link-only graft to a live lazy peer,
+   * the root itself when it is one), missing messages are grafted from their live
+   * announcers, announcements owed are sent now, and for `repairWindowMs` after
+   * announcements go out every `repairFlushMs` and grafts wait `repairGraftTimeout`
+   * only. Off: a down peer only re-links the ring (as before). Default on.
+   */
+  readonly fastRepair: boolean;
+  /** ms after a peer went down during which repair runs fast. Default 1000. */
+  readonly repairWindowMs: number;
+  /** ms between announcement flushes during a repair window. Default 5. */
+  readonly repairFlushMs: number;
+  /** ms before a graft (first and further) during a repair window. Default 40. */
+  readonly repairGraftTimeout: number;
   /** Announcers remembered per missing message. Default 4. */
   readonly maxAnnouncersPerMessage: number;
   /** Missing messages tracked at once; the oldest is dropped beyond. Default 4096. */
@@ -138,6 +153,10 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   graftTimeout1: 500,
   graftTimeout2: 250,
   maxGraftPostpone: 5000,
+  fastRepair: true,
+  repairWindowMs: 1000,
+  repairFlushMs: 5,
+  repairGraftTimeout: 40,
   maxAnnouncersPerMessage: 4,
   maxMissing: 4096,
   treeOptimization: true,
@@ -161,6 +180,7 @@ export const referencePlumtreeOptions: Partial<PlumtreeOptions> = Object.freeze(
   initialSets: 'allEager',
   delayedGraft: false,
   maxGraftPostpone: 0,
+  fastRepair: false,
   treeOptimization: false,
   batchIHaves: false,
   maxOutstandingPerPeer: Number.POSITIVE_INFINITY,
@@ -181,6 +201,9 @@ const NON_NEGATIVE = [
   'graftTimeout1',
   'graftTimeout2',
   'maxGraftPostpone',
+  'repairWindowMs',
+  'repairFlushMs',
+  'repairGraftTimeout',
 ];
 const NON_NEGATIVE_INT = ['startExchangeLimit', 'optimizationThreshold', 'allEagerUpTo'];
 const POSITIVE_INT = [
@@ -191,7 +214,7 @@ const POSITIVE_INT = [
   'maxTrees',
   'farBehindTicks',
 ];
-const BOOLEAN = ['delayedGraft', 'treeOptimization', 'batchIHaves'];
+const BOOLEAN = ['delayedGraft', 'treeOptimization', 'batchIHaves', 'fastRepair'];
 
 /**
  * Defaults overlaid with `overrides`, validated.

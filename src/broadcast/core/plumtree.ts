@@ -115,8 +115,10 @@ function dispatch(state: PlumtreeState, event: PlumtreeEvent, out: PlumtreeEffec
     case 'peerDown':
       // Only members: `update` is what clears the set, so strangers would stay forever.
       if (event.peer !== state.node && state.allMembers.has(event.peer)) {
+        const fresh = !state.down.has(event.peer);
         state.down.add(event.peer);
         relink(state);
+        if (fresh && state.options.fastRepair) repairAround(state, event.peer, out);
       }
       break;
     default:
@@ -211,7 +213,12 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
   addEager(state, msg.root, msg.from);
-  noteTreeActivity(state, msg.root, msg.from);
+  noteTreeActivity(state, msg.root, msg.from, {
+    id: msg.id,
+    handler: msg.handler,
+    round: msg.round,
+    root: msg.root,
+  });
   state.recent.set(key, { round: msg.round, from: msg.from });
   push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out);
   if (!state.options.treeOptimization || missing === undefined) return;
@@ -290,10 +297,15 @@ function farBehind(state: PlumtreeState, peer: NodeName): boolean {
   return state.now - since >= state.options.farBehindTicks * state.options.lazyTickPeriod;
 }
 
-function noteTreeActivity(state: PlumtreeState, root: NodeName, peer: NodeName): void {
+function noteTreeActivity(
+  state: PlumtreeState,
+  root: NodeName,
+  peer: NodeName,
+  entry: Announcement,
+): void {
   const { treeActivity } = state;
   treeActivity.delete(root);
-  treeActivity.set(root, { peer, at: state.now });
+  treeActivity.set(root, { peer, at: state.now, entry });
   if (treeActivity.size <= state.options.maxTrees) return;
   for (const oldest of treeActivity.keys()) {
     treeActivity.delete(oldest);
@@ -352,7 +364,7 @@ function staleChecked(
   if (first) {
     const timerKey = state.missing.get(key)?.timerKey;
     if (timerKey !== undefined) {
-      out.push({ type: 'setTimer', key: timerKey, delayMs: state.options.graftTimeout1 });
+      out.push({ type: 'setTimer', key: timerKey, delayMs: graftDelay(state, 1) });
     }
   }
 }
@@ -443,7 +455,54 @@ function armLazyTick(state: PlumtreeState, out: PlumtreeEffect[]): void {
         : state.now;
   }
   state.lazyArmed = true;
-  out.push({ type: 'setTimer', key: lazyTickTimer(), delayMs: state.lazyDue - state.now });
+  // Right after a peer went down, announcements are what repairs the trees: send them soon.
+  const due = repairing(state)
+    ? Math.min(state.lazyDue, state.now + state.options.repairFlushMs)
+    : state.lazyDue;
+  out.push({ type: 'setTimer', key: lazyTickTimer(), delayMs: due - state.now });
+}
+
+function repairing(state: PlumtreeState): boolean {
+  return state.now < state.repairUntil;
+}
+
+/** The wait before the first (`1`) or a further (`2`) graft, shorter while repairing. */
+function graftDelay(state: PlumtreeState, which: 1 | 2): number {
+  const { options } = state;
+  const normal = which === 1 ? options.graftTimeout1 : options.graftTimeout2;
+  return repairing(state) ? Math.min(normal, options.repairGraftTimeout) : normal;
+}
+
+/**
+ * `peer` just went down. Every tree it was this node's eager parent in gets a new
+ * parent at once: a link-only graft to a live lazy peer of that tree (its root when
+ * the root is one, for the shortest path; otherwise the first in name order), so the
+ * next payloads come that way. Missing messages are grafted from their live
+ * announcers now, the announcements this node owes go out now, and for
+ * `repairWindowMs` the lazy flush and the grafts run on short timeouts, so what the
+ * dead peer swallowed reaches its subtree within a few round trips rather than a
+ * lazy tick plus `graftTimeout1`.
+ */
+function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[]): void {
+  state.repairUntil = state.now + state.options.repairWindowMs;
+  for (const [root, activity] of state.treeActivity) {
+    if (activity.peer !== peer || activity.entry === undefined) continue;
+    // Even when another eager link of this tree is live, a second parent costs one
+    // prune later while a missing one costs every payload until the next tick.
+    const candidates = [...state.sets.peersView(root).lazys]
+      .filter((p) => !state.down.has(p))
+      .sort();
+    if (candidates.length === 0) continue;
+    const next = candidates.includes(root) ? root : (candidates[0] as NodeName);
+    send(out, next, graftMessage(state, { ...activity.entry, root }, true));
+    addEager(state, root, next);
+  }
+  for (const m of state.missing.values()) {
+    if (m.announcers.some((a) => !state.down.has(a.peer))) {
+      out.push({ type: 'setTimer', key: m.timerKey, delayMs: 0 });
+    }
+  }
+  if (state.started && state.outstanding.size > 0) lazyTick(state, out);
 }
 
 function graftTimerFired(
@@ -458,8 +517,8 @@ function graftTimerFired(
     state.missing.drop(key);
     return;
   }
-  if (parentBusy(state, missing.announcers[0]?.root, missing.announcedAt)) {
-    out.push({ type: 'setTimer', key: timer, delayMs: state.options.graftTimeout2 });
+  if (!repairing(state) && parentBusy(state, missing.announcers[0]?.root, missing.announcedAt)) {
+    out.push({ type: 'setTimer', key: timer, delayMs: graftDelay(state, 2) });
     return;
   }
   // The payload may have come another way (an exchange): ask before grafting.
@@ -496,6 +555,9 @@ function graftTimerChecked(
 ): void {
   const missing = state.missing.get(key);
   if (missing === undefined) return;
+  // A graft to a peer known to be down would only wait for nothing: live announcers first.
+  const live = missing.announcers.findIndex((a) => !state.down.has(a.peer));
+  if (live > 0) missing.announcers.unshift(...missing.announcers.splice(live, 1));
   const next = stale ? undefined : missing.announcers.shift();
   if (next === undefined) {
     state.missing.drop(key);
@@ -505,7 +567,7 @@ function graftTimerChecked(
   send(out, next.peer, graftMessage(state, entry, false));
   addEager(state, next.root, next.peer);
   if (missing.announcers.length > 0) {
-    out.push({ type: 'setTimer', key: missing.timerKey, delayMs: state.options.graftTimeout2 });
+    out.push({ type: 'setTimer', key: missing.timerKey, delayMs: graftDelay(state, 2) });
   } else {
     // The announcers repeat their i_have until acknowledged, which starts over if needed.
     state.missing.drop(key);

@@ -74,6 +74,8 @@ export interface PlumtreeState {
    * that peer are all answered (or at the lazy tick, if some answer never comes).
    */
   readonly acks: Map<NodeName, PendingAcks>;
+  /** Until when (core clock) repair runs fast after a peer went down (`fastRepair`). */
+  repairUntil: number;
 }
 
 /** Acknowledgements owed to one peer. */
@@ -86,6 +88,8 @@ export interface PendingAcks {
 export interface TreeActivity {
   readonly peer: NodeName;
   readonly at: number;
+  /** What was pushed, to name in a link-only graft if that parent goes down. */
+  readonly entry?: Announcement;
 }
 
 /** What a broadcast server starts from. */
@@ -180,5 +184,6 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     treeActivity: new Map(),
     unansweredSince: new Map(),
     acks: new Map(),
+    repairUntil: Number.NEGATIVE_INFINITY,
   };
 }

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import {
+  getPeers,
+  lazyTickTimer,
+  type PlumtreeState,
+  step,
+  type TimerKey,
+} from '../../src/broadcast/core/index.js';
+import { announce, broadcastMsg, deliver, entry, H, makeState, ofType, sent } from './helpers.js';
+
+const down = (s: PlumtreeState, peer: string, at = 0) => step(s, { type: 'peerDown', peer }, at);
+
+/** Fires a graft timer and answers its isStale check with "missing". */
+function fireGraft(s: PlumtreeState, key: TimerKey, at = 0) {
+  const asks = ofType(step(s, { type: 'timer', key }, at), 'isStale');
+  return asks.flatMap((a) => step(s, { type: 'isStaleResult', token: a.token, stale: false }, at));
+}
+
+describe('fast repair when a peer goes down', () => {
+  it('a tree whose eager parent went down grafts a live lazy peer link-only and makes it eager', () => {
+    const s = makeState();
+    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    const grafts = sent(down(s, 'b'), 'graft');
+    expect(grafts.map(([to, m]) => [to, m.root, m.linkOnly])).toEqual([['d', 'e', true]]);
+    expect(getPeers(s, 'e').eagers).toContain('d');
+  });
+
+  it('the root itself is the new parent when it is a lazy peer', () => {
+    const s = makeState({ lazys: ['d', 'e'] });
+    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    expect(sent(down(s, 'b'), 'graft').map(([to]) => to)).toEqual(['e']);
+  });
+
+  it('a peer that was no tree parent here going down grafts nothing', () => {
+    const s = makeState();
+    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    expect(sent(down(s, 'c'), 'graft')).toEqual([]);
+  });
+
+  it('a missing message is grafted at once from its live announcer', () => {
+    const s = makeState();
+    const [timer] = ofType(announce(s, 'd', [entry({ id: 'lost' })], false), 'setTimer');
+    if (timer === undefined) throw new Error('graft timer expected');
+    expect(ofType(down(s, 'b'), 'setTimer')).toContainEqual({
+      type: 'setTimer',
+      key: timer.key,
+      delayMs: 0,
+    });
+    expect(sent(fireGraft(s, timer.key), 'graft').map(([to, m]) => [to, m.id])).toEqual([
+      ['d', 'lost'],
+    ]);
+  });
+
+  it('a graft goes to a live announcer before one that is down', () => {
+    const s = makeState();
+    const [timer] = ofType(announce(s, 'b', [entry({ id: 'lost' })], false), 'setTimer');
+    announce(s, 'd', [entry({ id: 'lost' })], false);
+    if (timer === undefined) throw new Error('graft timer expected');
+    down(s, 'b');
+    expect(sent(fireGraft(s, timer.key), 'graft').map(([to]) => to)).toEqual(['d']);
+  });
+
+  it('announcements owed go out at once when a peer goes down', () => {
+    const s = makeState();
+    step(s, { type: 'start' }, 0);
+    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 }, 10);
+    const ihaves = sent(down(s, 'c', 20), 'i_have');
+    expect(ihaves.map(([to, m]) => [to, m.entries.map((e) => e.id)])).toEqual([['d', ['x']]]);
+  });
+
+  it('during the repair window announcements are flushed within repairFlushMs, afterwards on the lazy grid', () => {
+    const s = makeState({ options: { repairFlushMs: 5, repairWindowMs: 1000 } });
+    step(s, { type: 'start' }, 0);
+    down(s, 'c', 10);
+    const soon = step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 }, 20);
+    expect(ofType(soon, 'setTimer').map((t) => [t.key, t.delayMs])).toEqual([[lazyTickTimer(), 5]]);
+    step(s, { type: 'timer', key: lazyTickTimer() }, 25);
+    step(
+      s,
+      {
+        type: 'receive',
+        from: 'd',
+        msg: {
+          type: 'ignored_i_have',
+          entries: [{ id: 'x', handler: H, round: 0, root: 'a' }],
+          from: 'd',
+        },
+      },
+      26,
+    );
+    // nothing owed any more: this tick does not re-arm, and puts the grid at 1030 + k·1000
+    step(s, { type: 'timer', key: lazyTickTimer() }, 30);
+    const later = step(s, { type: 'localBroadcast', handler: H, id: 'y', payload: 1 }, 2000);
+    expect(ofType(later, 'setTimer').map((t) => t.delayMs)).toEqual([30]);
+  });
+
+  it('during the repair window the first graft waits repairGraftTimeout only', () => {
+    const s = makeState({ options: { repairGraftTimeout: 40 } });
+    down(s, 'c', 0);
+    const msg = { type: 'i_have', entries: [entry({ id: 'lost' })], from: 'd' } as const;
+    const [ask] = ofType(step(s, { type: 'receive', from: 'd', msg }, 10), 'isStale');
+    if (ask === undefined) throw new Error('isStale expected');
+    const effects = step(s, { type: 'isStaleResult', token: ask.token, stale: false }, 10);
+    expect(ofType(effects, 'setTimer').map((t) => t.delayMs)).toEqual([40]);
+  });
+
+  it('with fastRepair off, a peer going down sends nothing and arms nothing', () => {
+    const s = makeState({ options: { fastRepair: false } });
+    step(s, { type: 'start' }, 0);
+    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    const effects = down(s, 'b', 10);
+    expect([ofType(effects, 'send'), ofType(effects, 'setTimer')]).toEqual([[], []]);
+  });
+
+  it('a second report of the same peer down repairs nothing again', () => {
+    const s = makeState();
+    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    down(s, 'b');
+    expect(sent(down(s, 'b'), 'graft')).toEqual([]);
+  });
+});
