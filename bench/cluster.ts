@@ -25,6 +25,8 @@ export interface ClusterBenchOptions {
   readonly idleMs: number;
   /** How long a phase may take to deliver everything before it is reported incomplete. */
   readonly phaseTimeoutMs: number;
+  /** Node number (1 = the root) to run under `--cpu-prof`, written to the working directory on stop; 0 = none. */
+  readonly profileNode: number;
 }
 
 export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
@@ -39,6 +41,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   killAfterMs: 1000,
   idleMs: 10_000,
   phaseTimeoutMs: 30_000,
+  profileNode: 0,
 };
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -157,7 +160,8 @@ export async function benchCluster(
   const loadBefore = loadavg().map((x) => round(x));
   const procs: NodeProc[] = [];
   for (let k = 1; k <= o.nodes; k++) {
-    const child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    const prof = k === o.profileNode ? ['--cpu-prof', '--cpu-prof-name', `cluster-n${k}.cpuprofile`] : [];
+    const child = fork(script, [], { execArgv: ['--import', 'tsx', ...prof], stdio: 'inherit' });
     procs.push(new NodeProc(`n${k}`, child));
   }
   const [root, ...others] = procs as [NodeProc, ...NodeProc[]];

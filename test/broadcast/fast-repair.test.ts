@@ -18,17 +18,52 @@ function fireGraft(s: PlumtreeState, key: TimerKey, at = 0) {
 
 describe('fast repair when a peer goes down', () => {
   it('a tree whose eager parent went down grafts a live lazy peer link-only and makes it eager', () => {
+    // root z is no member (a partial view): the lazy peer d is the way back
     const s = makeState();
-    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    deliver(s, broadcastMsg({ from: 'b', root: 'z' }), true);
     const grafts = sent(down(s, 'b'), 'graft');
-    expect(grafts.map(([to, m]) => [to, m.root, m.linkOnly])).toEqual([['d', 'e', true]]);
-    expect(getPeers(s, 'e').eagers).toContain('d');
+    expect(grafts.map(([to, m]) => [to, m.root, m.linkOnly])).toEqual([['d', 'z', true]]);
+    expect(getPeers(s, 'z').eagers).toContain('d');
   });
 
-  it('the root itself is the new parent when it is a lazy peer', () => {
-    const s = makeState({ lazys: ['d', 'e'] });
+  it('the root itself is the new parent when it is a live member, linked or not', () => {
+    const s = makeState();
     deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
-    expect(sent(down(s, 'b'), 'graft').map(([to]) => to)).toEqual(['e']);
+    expect(sent(down(s, 'b'), 'graft').map(([to, m]) => [to, m.id])).toEqual([['e', 'm1']]);
+  });
+
+  it('a link-only graft is answered with announcements of every later message of that tree', () => {
+    const s = makeState();
+    for (const id of ['x', 'y', 'z'])
+      step(s, { type: 'localBroadcast', handler: H, id, payload: 1 }, 0);
+    const graft = {
+      type: 'graft',
+      id: 'x',
+      handler: H,
+      round: 0,
+      root: 'a',
+      from: 'e',
+      linkOnly: true,
+    } as const;
+    step(s, { type: 'receive', from: 'e', msg: graft }, 0);
+    expect([...s.outstanding.entriesFor('e')].map((e) => e.id)).toEqual(['y', 'z']);
+    expect(getPeers(s, 'a').eagers).toContain('e');
+  });
+
+  it('a link-only graft naming a message not remembered here announces nothing', () => {
+    const s = makeState();
+    step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 }, 0);
+    const graft = {
+      type: 'graft',
+      id: 'old',
+      handler: H,
+      round: 0,
+      root: 'a',
+      from: 'e',
+      linkOnly: true,
+    } as const;
+    step(s, { type: 'receive', from: 'e', msg: graft }, 0);
+    expect(s.outstanding.countFor('e')).toBe(0);
   });
 
   it('a peer that was no tree parent here going down grafts nothing', () => {

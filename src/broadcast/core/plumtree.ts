@@ -144,7 +144,28 @@ function localBroadcast(
     out.push(log('error', 'message id cannot be keyed; broadcast cancelled', handler, error));
     return;
   }
+  // Remembered like a delivery, so a peer re-parented here after a failure can catch up.
+  const entry: Announcement = { id, handler, round: 0, root: state.node };
+  state.recent.set(key, { round: 0, from: state.node, entry });
   push(state, key, handler, id, payload, 0, state.node, state.node, out);
+}
+
+function activityEntry(msg: BroadcastMessage): Announcement {
+  return { id: msg.id, handler: msg.handler, round: msg.round, root: msg.root };
+}
+
+/**
+ * `from` made us its parent in `graft.root`'s tree with a link-only graft naming the
+ * last payload it got there. After a failure it may have missed what followed, so
+ * every later message of that tree remembered here is announced to it (it grafts
+ * what it lacks); after a tree optimisation that is nothing or a few entries of the
+ * next batch, acknowledged as usual.
+ */
+function catchUp(state: PlumtreeState, from: NodeName, graft: Announcement, out: PlumtreeEffect[]) {
+  const key = keyOf(state, graft.handler, graft.id);
+  for (const later of state.recent.since(key, graft.root)) {
+    addOutstanding(state, from, later.key, later.entry, out);
+  }
 }
 
 function receive(state: PlumtreeState, from: NodeName, msg: WireMessage, out: PlumtreeEffect[]) {
@@ -186,6 +207,7 @@ function receive(state: PlumtreeState, from: NodeName, msg: WireMessage, out: Pl
       state.unansweredSince.delete(from);
       if (msg.linkOnly) {
         addEager(state, msg.root, from);
+        if (state.options.fastRepair && state.allMembers.has(from)) catchUp(state, from, msg, out);
         return;
       }
       if (!knownHandler(state, msg.handler, from, out)) return;
@@ -213,13 +235,8 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
   addEager(state, msg.root, msg.from);
-  noteTreeActivity(state, msg.root, msg.from, {
-    id: msg.id,
-    handler: msg.handler,
-    round: msg.round,
-    root: msg.root,
-  });
-  state.recent.set(key, { round: msg.round, from: msg.from });
+  noteTreeActivity(state, msg.root, msg.from, activityEntry(msg));
+  state.recent.set(key, { round: msg.round, from: msg.from, entry: activityEntry(msg) });
   push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out);
   if (!state.options.treeOptimization || missing === undefined) return;
   // The paper's place for the optimisation: announcements that beat the eager copy.
@@ -475,9 +492,10 @@ function graftDelay(state: PlumtreeState, which: 1 | 2): number {
 
 /**
  * `peer` just went down. Every tree it was this node's eager parent in gets a new
- * parent at once: a link-only graft to a live lazy peer of that tree (its root when
- * the root is one, for the shortest path; otherwise the first in name order), so the
- * next payloads come that way. Missing messages are grafted from their live
+ * parent at once: a link-only graft to the root when it is a live member (it has
+ * every message and is one hop away), otherwise to the first live lazy peer of that
+ * tree in name order, so the next payloads come that way, and the new parent
+ * announces what followed the last payload named in the graft (`catchUp`). Missing messages are grafted from their live
  * announcers now, the announcements this node owes go out now, and for
  * `repairWindowMs` the lazy flush and the grafts run on short timeouts, so what the
  * dead peer swallowed reaches its subtree within a few round trips rather than a
@@ -492,8 +510,10 @@ function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[
     const candidates = [...state.sets.peersView(root).lazys]
       .filter((p) => !state.down.has(p))
       .sort();
-    if (candidates.length === 0) continue;
-    const next = candidates.includes(root) ? root : (candidates[0] as NodeName);
+    // The root has every message of its tree and is one hop from everyone it links.
+    const rootLive = root !== state.node && state.allMembers.has(root) && !state.down.has(root);
+    const next = rootLive ? root : candidates[0];
+    if (next === undefined) continue;
     send(out, next, graftMessage(state, { ...activity.entry, root }, true));
     addEager(state, root, next);
   }
