@@ -70,6 +70,8 @@ let node: PlumtreeNode | undefined;
 let rawServer: WebSocketServer | undefined;
 const rawChildren: WebSocket[] = [];
 const store = new Map<string, BenchMessage>();
+/** When this node heard that each peer went down. */
+const downAt = new Map<string, number>();
 
 const send = (msg: Record<string, unknown>): void => {
   process.send?.(msg);
@@ -183,6 +185,9 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
         broadcast: { handlers: [handler], lazyTickPeriod: c.lazyTickPeriod },
         ...(c.join ? { join: [c.join] } : {}),
       });
+      node.on('down', ((peer: string) => {
+        downAt.set(peer, now());
+      }) as (arg: never) => void);
       return { port: node.address.port };
     }
     case 'members':
@@ -202,7 +207,7 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
       if (c.count === 0) send({ cmd: 'complete', phase });
       return {};
     case 'arrivals':
-      return { arrivals, count };
+      return { arrivals, count, downAt: Object.fromEntries(downAt) };
     case 'usage': {
       const u = process.cpuUsage();
       return { cpuMs: (u.user + u.system) / 1000, rss: process.memoryUsage().rss, at: now() };

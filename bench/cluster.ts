@@ -160,7 +160,8 @@ export async function benchCluster(
   const loadBefore = loadavg().map((x) => round(x));
   const procs: NodeProc[] = [];
   for (let k = 1; k <= o.nodes; k++) {
-    const prof = k === o.profileNode ? ['--cpu-prof', '--cpu-prof-name', `cluster-n${k}.cpuprofile`] : [];
+    const prof =
+      k === o.profileNode ? ['--cpu-prof', '--cpu-prof-name', `cluster-n${k}.cpuprofile`] : [];
     const child = fork(script, [], { execArgv: ['--import', 'tsx', ...prof], stdio: 'inherit' });
     procs.push(new NodeProc(`n${k}`, child));
   }
@@ -249,12 +250,17 @@ export async function benchCluster(
     const done = await all(survivors(), (p) => p.complete(name, o.phaseTimeoutMs));
     const after = await usage(alive());
     const arrivals = new Map<string, number[]>();
-    for (const p of survivors())
-      arrivals.set(p.name, (await p.ask({ cmd: 'arrivals' })).arrivals as number[]);
+    const downAt = new Map<string, Record<string, number>>();
+    for (const p of survivors()) {
+      const r = await p.ask({ cmd: 'arrivals' });
+      arrivals.set(p.name, r.arrivals as number[]);
+      downAt.set(p.name, r.downAt as Record<string, number>);
+    }
     const last = Math.max(...[...arrivals.values()].flatMap((a) => a));
     return {
       sentAt,
       arrivals,
+      downAt,
       allDelivered: done.every(Boolean) && survivors().length > 0,
       cpuMsPerBroadcast: (after.cpuMs - before.cpuMs) / count,
       msgPerSec: count / ((last - (sentAt[0] as number)) / 1000),
@@ -365,6 +371,13 @@ export async function benchCluster(
         victim.child.kill('SIGKILL');
       }, o.killAfterMs);
     });
+    if (process.env.CLUSTER_BENCH_DUMP) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(
+        process.env.CLUSTER_BENCH_DUMP,
+        JSON.stringify({ killedAt, sentAt: kill.sentAt, arrivals: Object.fromEntries(kill.arrivals), tree: Object.fromEntries(settled.children) }),
+      );
+    }
     const beforeKill = latencies(kill, (i) => (kill.sentAt[i] as number) < killedAt);
     const afterKill = latencies(kill, (i) => (kill.sentAt[i] as number) >= killedAt);
     const baselineMs = quantile(beforeKill, 0.5);
@@ -404,6 +417,19 @@ export async function benchCluster(
         baselineMs: round(baselineMs, 2),
         maxExtraMs: round((afterKill.at(-1) ?? baselineMs) - baselineMs, 1),
         late100: allKill.filter((x) => x > 100).length,
+        lateByNode: Object.fromEntries(
+          [...kill.arrivals].map(([n, a]) => [
+            n,
+            a.filter((t, i) => t >= 0 && t - (kill.sentAt[i] as number) > 100).length,
+          ]),
+        ),
+        // how long after the kill each survivor's membership reported the victim down
+        detectedMs: Object.fromEntries(
+          [...kill.downAt].map(([n, d]) => [
+            n,
+            round((d[victim.name] ?? Number.NaN) - killedAt, 1),
+          ]),
+        ),
         allDelivered: kill.allDelivered,
       },
     };

@@ -45,7 +45,8 @@ describe('fast repair when a peer goes down', () => {
       from: 'e',
       linkOnly: true,
     } as const;
-    step(s, { type: 'receive', from: 'e', msg: graft }, 0);
+    const now = sent(step(s, { type: 'receive', from: 'e', msg: graft }, 0), 'i_have');
+    expect(now.map(([to, m]) => [to, m.entries.map((e) => e.id)])).toEqual([['e', ['y', 'z']]]);
     expect([...s.outstanding.entriesFor('e')].map((e) => e.id)).toEqual(['y', 'z']);
     expect(getPeers(s, 'a').eagers).toContain('e');
   });
@@ -103,40 +104,33 @@ describe('fast repair when a peer goes down', () => {
     expect(ihaves.map(([to, m]) => [to, m.entries.map((e) => e.id)])).toEqual([['d', ['x']]]);
   });
 
-  it('during the repair window announcements are flushed within repairFlushMs, afterwards on the lazy grid', () => {
-    const s = makeState({ options: { repairFlushMs: 5, repairWindowMs: 1000 } });
-    step(s, { type: 'start' }, 0);
-    down(s, 'c', 10);
-    const soon = step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 1 }, 20);
-    expect(ofType(soon, 'setTimer').map((t) => [t.key, t.delayMs])).toEqual([[lazyTickTimer(), 5]]);
-    step(s, { type: 'timer', key: lazyTickTimer() }, 25);
-    step(
-      s,
-      {
-        type: 'receive',
-        from: 'd',
-        msg: {
-          type: 'ignored_i_have',
-          entries: [{ id: 'x', handler: H, round: 0, root: 'a' }],
-          from: 'd',
-        },
-      },
-      26,
-    );
-    // nothing owed any more: this tick does not re-arm, and puts the grid at 1030 + k·1000
-    step(s, { type: 'timer', key: lazyTickTimer() }, 30);
-    const later = step(s, { type: 'localBroadcast', handler: H, id: 'y', payload: 1 }, 2000);
-    expect(ofType(later, 'setTimer').map((t) => t.delayMs)).toEqual([30]);
-  });
-
   it('during the repair window the first graft waits repairGraftTimeout only', () => {
     const s = makeState({ options: { repairGraftTimeout: 40 } });
-    down(s, 'c', 0);
+    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    down(s, 'b', 0);
     const msg = { type: 'i_have', entries: [entry({ id: 'lost' })], from: 'd' } as const;
     const [ask] = ofType(step(s, { type: 'receive', from: 'd', msg }, 10), 'isStale');
     if (ask === undefined) throw new Error('isStale expected');
     const effects = step(s, { type: 'isStaleResult', token: ask.token, stale: false }, 10);
     expect(ofType(effects, 'setTimer').map((t) => t.delayMs)).toEqual([40]);
+  });
+
+  it('a node that re-parented nothing keeps the normal graft timeout', () => {
+    const s = makeState({ options: { graftTimeout1: 500 } });
+    down(s, 'c', 0);
+    const effects = announce(s, 'd', [entry({ id: 'lost' })], false);
+    expect(ofType(effects, 'setTimer').map((t) => t.delayMs)).toEqual([500]);
+  });
+
+  it('the repair window ends repairWindowMs after re-parenting', () => {
+    const s = makeState({ options: { graftTimeout1: 500, repairWindowMs: 100 } });
+    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    down(s, 'b', 0);
+    const msg = { type: 'i_have', entries: [entry({ id: 'lost' })], from: 'd' } as const;
+    const [ask] = ofType(step(s, { type: 'receive', from: 'd', msg }, 150), 'isStale');
+    if (ask === undefined) throw new Error('isStale expected');
+    const effects = step(s, { type: 'isStaleResult', token: ask.token, stale: false }, 150);
+    expect(ofType(effects, 'setTimer').map((t) => t.delayMs)).toEqual([500]);
   });
 
   it('with fastRepair off, a peer going down sends nothing and arms nothing', () => {

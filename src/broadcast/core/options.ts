@@ -86,16 +86,15 @@ export interface PlumtreeOptions {
   /**
    * Act on a peer reported down at once rather than at the next lazy tick: trees
    * whose eager parent it was get a new one (a link-only graft to a live lazy peer,
-   * the root itself when it is one), missing messages are grafted from their live
-   * announcers, announcements owed are sent now, and for `repairWindowMs` after
-   * announcements go out every `repairFlushMs` and grafts wait `repairGraftTimeout`
-   * only. Off: a down peer only re-links the ring (as before). Default on.
+   * the root itself when it is a live member; the new parent announces at once what
+   * followed the last payload the graft names), missing messages are grafted from
+   * their live announcers, announcements owed are sent now, and a node that
+   * re-parented grafts after `repairGraftTimeout` only, for `repairWindowMs`.
+   * Off: a down peer only re-links the ring (as before). Default on.
    */
   readonly fastRepair: boolean;
-  /** ms after a peer went down during which repair runs fast. Default 1000. */
+  /** ms after re-parenting during which grafts wait `repairGraftTimeout`. Default 1000. */
   readonly repairWindowMs: number;
-  /** ms between announcement flushes during a repair window. Default 5. */
-  readonly repairFlushMs: number;
   /** ms before a graft (first and further) during a repair window. Default 40. */
   readonly repairGraftTimeout: number;
   /** Announcers remembered per missing message. Default 4. */
@@ -155,7 +154,6 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   maxGraftPostpone: 5000,
   fastRepair: true,
   repairWindowMs: 1000,
-  repairFlushMs: 5,
   repairGraftTimeout: 40,
   maxAnnouncersPerMessage: 4,
   maxMissing: 4096,
@@ -202,7 +200,6 @@ const NON_NEGATIVE = [
   'graftTimeout2',
   'maxGraftPostpone',
   'repairWindowMs',
-  'repairFlushMs',
   'repairGraftTimeout',
 ];
 const NON_NEGATIVE_INT = ['startExchangeLimit', 'optimizationThreshold', 'allEagerUpTo'];
