@@ -133,6 +133,24 @@ describe('fast repair when a peer goes down', () => {
     expect(ofType(effects, 'setTimer').map((t) => t.delayMs)).toEqual([500]);
   });
 
+  it('a duplicate while re-parenting prunes nothing', () => {
+    const s = makeState();
+    deliver(s, broadcastMsg({ id: 'm1', from: 'b', root: 'e' }), true);
+    down(s, 'b', 0);
+    const effects = deliver(s, broadcastMsg({ id: 'm1', from: 'c', root: 'e' }), false);
+    expect(sent(effects, 'prune')).toEqual([]);
+    expect(getPeers(s, 'e').eagers).toContain('c');
+  });
+
+  it('after the repair window a duplicate prunes its sender again', () => {
+    const s = makeState({ options: { repairWindowMs: 100 } });
+    deliver(s, broadcastMsg({ id: 'm1', from: 'b', root: 'e' }), true);
+    down(s, 'b', 0);
+    step(s, { type: 'timer', key: { type: 'exchangeTick' } }, 200);
+    const effects = deliver(s, broadcastMsg({ id: 'm1', from: 'c', root: 'e' }), false);
+    expect(sent(effects, 'prune').map(([to]) => to)).toEqual(['c']);
+  });
+
   it('with fastRepair off, a peer going down sends nothing and arms nothing', () => {
     const s = makeState({ options: { fastRepair: false } });
     step(s, { type: 'start' }, 0);

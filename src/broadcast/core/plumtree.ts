@@ -238,6 +238,9 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
   if (missing !== undefined) out.push({ type: 'cancelTimer', key: missing.timerKey });
   if (!isNew) {
     metric(out, { kind: 'duplicate', handler: msg.handler });
+    // While re-parenting, the catch-up races the new parent's pushes: a duplicate then
+    // says nothing about the link, and pruning it could cut the node off again.
+    if (repairing(state)) return;
     addLazy(state, msg.root, msg.from);
     send(out, msg.from, { type: 'prune', root: msg.root, from: state.node });
     return;
