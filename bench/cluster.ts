@@ -7,7 +7,8 @@
  * the two, and medians are compared, so machine noise hits both alike.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeCommand } from './cluster-node.js';
 
@@ -25,7 +26,7 @@ export interface ClusterBenchOptions {
   readonly idleMs: number;
   /** How long a phase may take to deliver everything before it is reported incomplete. */
   readonly phaseTimeoutMs: number;
-  /** Node number (1 = the root) to run under `--cpu-prof`, written to the working directory on stop; 0 = none. */
+  /** Node number (1 = the root) to run under `--cpu-prof`, written to `<tmpdir>/plumtree-cluster-prof-n<k>/` on stop; 0 = none. */
   readonly profileNode: number;
 }
 
@@ -160,8 +161,9 @@ export async function benchCluster(
   const loadBefore = loadavg().map((x) => round(x));
   const procs: NodeProc[] = [];
   for (let k = 1; k <= o.nodes; k++) {
-    const prof =
-      k === o.profileNode ? ['--cpu-prof', '--cpu-prof-name', `cluster-n${k}.cpuprofile`] : [];
+    // one profile per thread (the loader has its own), in a directory named for the node
+    const profDir = join(tmpdir(), `plumtree-cluster-prof-n${k}`);
+    const prof = k === o.profileNode ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
     const child = fork(script, [], { execArgv: ['--import', 'tsx', ...prof], stdio: 'inherit' });
     procs.push(new NodeProc(`n${k}`, child));
   }
@@ -375,7 +377,12 @@ export async function benchCluster(
       const { writeFileSync } = await import('node:fs');
       writeFileSync(
         process.env.CLUSTER_BENCH_DUMP,
-        JSON.stringify({ killedAt, sentAt: kill.sentAt, arrivals: Object.fromEntries(kill.arrivals), tree: Object.fromEntries(settled.children) }),
+        JSON.stringify({
+          killedAt,
+          sentAt: kill.sentAt,
+          arrivals: Object.fromEntries(kill.arrivals),
+          tree: Object.fromEntries(settled.children),
+        }),
       );
     }
     const beforeKill = latencies(kill, (i) => (kill.sentAt[i] as number) < killedAt);
@@ -434,12 +441,15 @@ export async function benchCluster(
       },
     };
   } finally {
+    // a child that stops exits by itself (writing its CPU profile, if any); others are killed
     await Promise.all(
-      alive().map((p) =>
-        Promise.race([p.ask({ cmd: 'stop' }).catch(() => undefined), sleep(5000)]).then(() =>
-          p.child.kill('SIGKILL'),
-        ),
-      ),
+      alive().map((p) => {
+        const exited = new Promise<void>((resolve) => p.child.once('exit', () => resolve()));
+        p.ask({ cmd: 'stop' }).catch(() => undefined);
+        return Promise.race([exited, sleep(10_000)]).then(() => {
+          if (!p.exited) p.child.kill('SIGKILL');
+        });
+      }),
     );
   }
 }

@@ -151,6 +151,15 @@ describe('fast repair when a peer goes down', () => {
     expect(sent(effects, 'prune').map(([to]) => to)).toEqual(['c']);
   });
 
+  it('while re-parented, a payload got another way is not pushed to the root of its tree', () => {
+    // a's parent b in e's tree dies; a grafts e, then gets the next payload from c
+    const s = makeState({ eagers: ['b', 'c', 'e'], lazys: ['d'] });
+    deliver(s, broadcastMsg({ id: 'm1', from: 'b', root: 'e' }), true);
+    down(s, 'b', 0);
+    const effects = deliver(s, broadcastMsg({ id: 'm2', from: 'c', root: 'e' }), true);
+    expect(sent(effects, 'broadcast').map(([to]) => to)).not.toContain('e');
+  });
+
   it('with fastRepair off, a peer going down sends nothing and arms nothing', () => {
     const s = makeState({ options: { fastRepair: false } });
     step(s, { type: 'start' }, 0);

@@ -285,7 +285,12 @@ function push(
     root,
     from: state.node,
   };
-  for (const p of peers.eagers) if (p !== from) out.push({ type: 'send', to: p, msg });
+  // While re-parented to the root, a copy we got another way (a graft answered by an
+  // announcer) would reach the root as a duplicate, and its prune would cut the link
+  // that now feeds us: the root has its own message anyway.
+  const skip = repairing(state) ? root : from;
+  for (const p of peers.eagers)
+    if (p !== from && p !== skip) out.push({ type: 'send', to: p, msg });
   const entry: Announcement = { id, handler, round, root };
   for (const p of peers.lazys) if (p !== from) addOutstanding(state, p, key, entry, out);
 }
