@@ -258,7 +258,7 @@ export async function benchCluster(
       arrivals.set(p.name, r.arrivals as number[]);
       downAt.set(p.name, r.downAt as Record<string, number>);
     }
-    const last = Math.max(...[...arrivals.values()].flatMap((a) => a));
+    const last = Math.max(...[...arrivals.values()].flat());
     return {
       sentAt,
       arrivals,
