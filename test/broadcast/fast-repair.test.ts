@@ -67,10 +67,16 @@ describe('fast repair when a peer goes down', () => {
     expect(s.outstanding.countFor('e')).toBe(0);
   });
 
-  it('a peer that was no tree parent here going down grafts nothing', () => {
+  it('a peer that was only a lazy link here going down grafts nothing', () => {
     const s = makeState();
     deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
-    expect(sent(down(s, 'c'), 'graft')).toEqual([]);
+    expect(sent(down(s, 'd'), 'graft')).toEqual([]);
+  });
+
+  it('a tree in which the dead peer was eager grafts too, though its last payload came another way', () => {
+    const s = makeState();
+    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
+    expect(sent(down(s, 'c'), 'graft').map(([to, m]) => [to, m.linkOnly])).toEqual([['e', true]]);
   });
 
   it('a missing message is grafted at once from its live announcer', () => {

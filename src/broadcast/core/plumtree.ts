@@ -517,7 +517,10 @@ function graftDelay(state: PlumtreeState, which: 1 | 2): number {
  */
 function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[]): void {
   for (const [root, activity] of state.treeActivity) {
-    if (activity.peer !== peer || activity.entry === undefined) continue;
+    // Its last payload may have come another way (a graft): any tree in which the
+    // dead peer was eager here may have lost its feed.
+    if (activity.entry === undefined) continue;
+    if (activity.peer !== peer && !state.sets.peersView(root).eagers.has(peer)) continue;
     // Even when another eager link of this tree is live, a second parent costs one
     // prune later while a missing one costs every payload until the next tick.
     const candidates = [...state.sets.peersView(root).lazys]
