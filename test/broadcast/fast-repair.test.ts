@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   getPeers,
-  lazyTickTimer,
   type PlumtreeState,
   step,
   type TimerKey,
