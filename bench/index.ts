@@ -6,6 +6,7 @@ import { benchActors } from './actors.js';
 import { benchChannels } from './channels.js';
 import { benchCluster, clusterOptionsFromArgs, describeCluster } from './cluster.js';
 import { benchMetadata } from './metadata.js';
+import { benchSoak, describeSoak } from './soak.js';
 
 type Bench = (args: readonly string[]) => Promise<Record<string, unknown>>;
 
@@ -44,20 +45,22 @@ const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown
         `exchange: repairs 10,000 differing keys in ${r.repairMemoryMs} ms (memory), ${r.repairDiskMs} ms (data dir)`,
       ].join('\n'),
   },
+  soak: { run: benchSoak, describe: describeSoak },
 };
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes('--json');
-  const name = args[0]?.startsWith('--') ? undefined : args[0];
+  const at = args.findIndex((a) => !a.startsWith('--'));
+  const name = args[at];
   const bench = name ? benches[name] : undefined;
   if (!bench) {
     console.error(
-      `usage: npm run bench -- <${Object.keys(benches).join('|')}> [--json] [--option value ...]`,
+      `usage: npm run bench -- <${Object.keys(benches).join('|')}> [--json] (soak: [--minutes M]; cluster: [--nodes N] ...)`,
     );
     process.exit(2);
   }
-  const result = await bench.run(args.slice(1));
+  const result = await bench.run(args.filter((_, i) => i !== at));
   if (json) console.log(JSON.stringify(result));
   else {
     console.log(`benchmark ${name} (reproduce: npm run bench -- ${args.join(' ')})`);

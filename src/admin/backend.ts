@@ -1,3 +1,4 @@
+import type { MetadataStore } from '../handlers/metadata/metadata-api.js';
 import type { DashboardBackend } from './dashboard-backend.js';
 
 /** What the admin HTTP API asks of a node (contract section 5). */
@@ -19,4 +20,12 @@ export interface AdminBackend {
   kvDelete?(key: string): Promise<void>;
   /** The dashboard's data (`GET /events`); without it the page shows only what the JSON API tells. */
   readonly dashboard?: DashboardBackend | undefined;
+  /** The metadata store behind `/kv` (deletes, siblings, contexts, listing) and `/watch`. */
+  readonly kvStore?: () => KvStore;
 }
+
+/**
+ * What the `/kv` and `/watch` routes use of the replicated metadata store: the store
+ * itself satisfies it. A backend without it keeps the plain `kvGet`/`kvPut` routes.
+ */
+export type KvStore = Pick<MetadataStore, 'read' | 'put' | 'delete' | 'list' | 'watch'>;

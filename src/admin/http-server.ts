@@ -11,6 +11,7 @@ import { type AdminAuth, rejectUnauthorized } from './admin-auth.js';
 import type { AdminBackend } from './backend.js';
 import { handleDashboardRoute } from './dashboard-routes.js';
 import { DashboardEvents, type DashboardEventsOptions } from './event-stream.js';
+import { routeKv } from './kv-routes.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 
 /** Options for {@link startAdminServer}. */
@@ -184,6 +185,12 @@ async function route(
     only('POST');
     await api.leave();
     return send(res, 200, { ok: true });
+  }
+  if (
+    api.kvStore !== undefined &&
+    (await routeKv(req, res, url, api.kvStore(), { maxBodyBytes: maxBody }))
+  ) {
+    return;
   }
   if (path.startsWith('/kv/')) {
     const key = decodeKey(path.slice('/kv/'.length));

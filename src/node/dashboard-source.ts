@@ -14,7 +14,8 @@ import type {
 import type { TreeRow } from '../broadcast/api.js';
 import type { PeersReply } from '../broadcast/server.js';
 import type { Channels } from '../channels/channels.js';
-import type { ChangeEvent, FoldEntry, MetadataStore } from '../handlers/metadata/metadata-store.js';
+import type { FoldEntry, MetadataStore } from '../handlers/metadata/metadata-api.js';
+import type { ChangeEvent } from '../handlers/metadata/subscribers.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { PeerService } from '../peer-service/peer-service.js';
 

@@ -1,3 +1,8 @@
 /** A runnable node: the root supervision tree and the contract's Node. */
 export { KV_PREFIX, type Node, PlumtreeNode, startNode } from './node.js';
-export { type NodeChannelOption, type NodeOptions, NodeOptionsError } from './options.js';
+export {
+  type NodeChannelOption,
+  type NodeMetadataOptions,
+  type NodeOptions,
+  NodeOptionsError,
+} from './options.js';

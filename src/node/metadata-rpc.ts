@@ -5,7 +5,7 @@
  */
 import type { GenServer } from '../actors/index.js';
 import type { ExchangeRequest } from '../handlers/metadata/exchange.js';
-import type { MetadataStore } from '../handlers/metadata/metadata-store.js';
+import type { MetadataStore } from '../handlers/metadata/metadata-api.js';
 
 /** The registered name of the metadata RPC server of `node`. */
 export function metadataRpcName(node: string): string {

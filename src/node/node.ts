@@ -37,7 +37,7 @@ import { type Channels, channelsChildSpec } from '../channels/channels.js';
 import { DEFAULT_CHANNEL, type NodeSpec } from '../channels/node-spec.js';
 import { createHeartbeatHandler, heartbeatBackendBehaviour } from '../handlers/heartbeat/index.js';
 import { createMetadataHandler } from '../handlers/metadata/handler.js';
-import { MetadataStore } from '../handlers/metadata/metadata-store.js';
+import { MetadataStore } from '../handlers/metadata/metadata-api.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { globalMetrics, MetricsRegistry } from '../metrics/registry.js';
 import { NotReachableError } from '../peer-service/errors.js';
@@ -247,6 +247,7 @@ export class PlumtreeNode {
       join: (peer) => this.join(peer),
       leave: () => this.leave(),
       metrics: () => this.metrics(),
+      kvStore: () => this.parts.store,
     };
   }
 
@@ -351,6 +352,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     },
     ...(options.dataDir ? { dataDir: `${options.dataDir}/metadata` } : {}),
     members: () => peerService.lastMembers(),
+    ...options.metadata,
     onError: (error) => logger.warn('metadata store', { error }),
   });
 
@@ -536,6 +538,11 @@ function lazyBackend(get: () => PlumtreeNode | undefined): AdminBackend {
     join: (p) => b().join(p),
     leave: () => b().leave(),
     metrics: () => b().metrics(),
+    kvStore: () => {
+      const kv = b().kvStore;
+      if (kv === undefined) throw new Error('the node has no metadata store');
+      return kv();
+    },
   };
 }
 

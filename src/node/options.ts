@@ -3,6 +3,7 @@ import { AdminAuthError, resolveAdminAuth } from '../admin/admin-auth.js';
 import type { PlumtreeOptions } from '../broadcast/core/index.js';
 import type { BroadcastHandler } from '../broadcast/handler.js';
 import type { ChannelsTlsOptions } from '../channels/tls.js';
+import type { MetadataStoreOptions } from '../handlers/metadata/metadata-api.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import type { HyParViewOptions } from '../peer-service/core/index.js';
@@ -75,7 +76,22 @@ export interface NodeOptions {
   readonly logger?: Logger;
   /** Where this node's metrics go. Default: a registry of its own. */
   readonly metrics?: MetricsRegistry;
+  /** Settings of the built-in metadata store (docs/metadata.md has the defaults). */
+  readonly metadata?: NodeMetadataOptions;
 }
+
+/** The metadata store settings a node passes through. */
+export type NodeMetadataOptions = Partial<
+  Pick<
+    MetadataStoreOptions,
+    | 'tombstoneGraceMs'
+    | 'forgetRetentionMs'
+    | 'maxKeyLength'
+    | 'maxValueBytes'
+    | 'feedCapacity'
+    | 'exchangeTimeoutMs'
+  >
+>;
 
 /** An option that cannot work, said before anything starts. */
 export class NodeOptionsError extends Error {

@@ -14,13 +14,17 @@ import {
   createHyParView,
   type HyParViewEffect,
   type HyParViewEvent,
-  type HyParViewMessage,
   type HyParViewOptions,
   type HyParViewState,
+  type HyParViewTimer,
+  knownPeersOf,
+  parseHyParViewMessage,
   stepHyParView,
 } from './core/index.js';
+import { type CoreTimerInfo, CoreTimers } from './core-timers.js';
 import { NotReachableError, SelfJoinError } from './errors.js';
 import type { PeerServiceEvent } from './events.js';
+import { loadKnownPeers, saveKnownPeers } from './hyparview-views-file.js';
 import type { ManagerCall, ManagerCast, Outcome } from './manager.js';
 import type { HostPort, PeerTransport } from './transport.js';
 
@@ -33,13 +37,11 @@ export interface HyParViewManagerArgs {
   readonly logger: Logger;
   readonly dropped: Counter;
   readonly rng: Rng;
+  /** Where the known peers are saved, so a restarted node rejoins through them. */
+  readonly dataDir: string | undefined;
 }
 
-type Info =
-  | { readonly type: 'shuffleTick' }
-  | { readonly type: 'promotionTick' }
-  | { readonly type: 'joinTimeout'; readonly id: number }
-  | { readonly type: 'rejoin' };
+type Info = CoreTimerInfo | { readonly type: 'joinTimeout'; readonly id: number };
 
 interface PendingJoin {
   readonly from: From<Outcome>;
@@ -52,21 +54,12 @@ interface State {
   readonly core: HyParViewState<NodeSpec>;
   nextJoin: number;
   readonly joins: Map<number, PendingJoin>;
-  /** The last contact joined through, to rejoin by when the core reports isolation. */
-  lastContact: NodeSpec | undefined;
   lastActive: string;
+  readonly timers: CoreTimers<HyParViewTimer>;
+  /** Names of the known peers last saved (or being saved), to save only on change. */
+  savedKey: string;
+  saving: boolean;
 }
-
-const MESSAGE_TYPES = new Set([
-  'join',
-  'forwardJoin',
-  'neighbor',
-  'neighborAccepted',
-  'neighborRejected',
-  'disconnect',
-  'shuffle',
-  'shuffleReply',
-]);
 
 function members(state: State): string[] {
   return [state.core.self.name, ...activeOf(state.core)].sort();
@@ -79,6 +72,27 @@ function publish(state: State, event: PeerServiceEvent): void {
 function step(state: State, event: HyParViewEvent<NodeSpec>, ctx: ServerContext): void {
   const effects = stepHyParView(state.core, event, { rng: state.args.rng });
   apply(state, effects, ctx);
+  persist(state);
+}
+
+/** Saves the known peers when their names changed; one write at a time, the last state wins. */
+function persist(state: State): void {
+  const dir = state.args.dataDir;
+  if (dir === undefined || state.saving) return;
+  const peers = knownPeersOf(state.core);
+  const key = peers.map((p) => p.name).join('\u0000');
+  if (key === state.savedKey) return;
+  state.savedKey = key;
+  state.saving = true;
+  saveKnownPeers(dir, peers)
+    .catch((error: unknown) => {
+      state.savedKey = '';
+      state.args.logger.warn('could not save the hyparview views', { error });
+    })
+    .finally(() => {
+      state.saving = false;
+      persist(state);
+    });
 }
 
 function apply(
@@ -130,9 +144,12 @@ function apply(
         }
         break;
       }
-      case 'isolated':
-        logger.warn('isolated from the overlay; rejoining through the last contact');
-        ctx.sendAfter({ type: 'rejoin' }, 1000);
+      case 'setTimer':
+        if (e.key.type === 'rejoin') logger.info('no active peer; the overlay will be rejoined');
+        state.timers.set(ctx, e.key, e.delayMs);
+        break;
+      case 'cancelTimer':
+        state.timers.cancel(ctx, e.key);
         break;
       default: {
         const never: never = e;
@@ -155,19 +172,29 @@ export const hyparviewManagerBehaviour: GenServer<
   ManagerCast,
   Info
 > = {
-  init(args, ctx) {
+  async init(args, ctx) {
     const core = createHyParView<NodeSpec>(args.transport.spec, args.options);
+    let known: NodeSpec[] = [];
+    if (args.dataDir !== undefined) {
+      try {
+        known = await loadKnownPeers(args.dataDir);
+      } catch (error) {
+        // A damaged file must not become a restart loop: start without it and say so.
+        args.logger.error('hyparview views file unreadable; starting without it', { error });
+      }
+    }
     const state: State = {
       args,
       core,
       nextJoin: 1,
       joins: new Map(),
-      lastContact: undefined,
       lastActive: '',
+      timers: new CoreTimers(),
+      savedKey: known.map((p) => p.name).join('\u0000'),
+      saving: false,
     };
     publish(state, { type: 'membership', members: members(state) });
-    ctx.sendAfter({ type: 'shuffleTick' }, core.options.shuffleInterval);
-    ctx.sendAfter({ type: 'promotionTick' }, core.options.promotionInterval);
+    step(state, { type: 'start', known }, ctx);
     return state;
   },
 
@@ -192,7 +219,6 @@ export const hyparviewManagerBehaviour: GenServer<
           };
         }
         step(state, { type: 'leave' }, ctx);
-        state.lastContact = undefined;
         return { reply: { ok: true }, state };
       }
       case 'join': {
@@ -220,17 +246,17 @@ export const hyparviewManagerBehaviour: GenServer<
   handleCast(msg, state, ctx) {
     switch (msg.type) {
       case 'receive': {
-        const m = msg.msg as { type?: unknown } | null;
-        if (typeof m !== 'object' || m === null || !MESSAGE_TYPES.has(m.type as string)) {
+        const parsed = parseHyParViewMessage(msg.msg);
+        if (!parsed.ok) {
           state.args.dropped.inc({ reason: 'malformed' });
+          state.args.logger.warn('malformed hyparview message dropped', {
+            from: msg.from,
+            reason: parsed.reason,
+          });
           return state;
         }
         try {
-          step(
-            state,
-            { type: 'receive', from: msg.from, msg: m as HyParViewMessage<NodeSpec> },
-            ctx,
-          );
+          step(state, { type: 'receive', from: msg.from, msg: parsed.msg }, ctx);
         } catch (error) {
           state.args.dropped.inc({ reason: 'rejected' });
           state.args.logger.warn('hyparview message rejected', { from: msg.from, error });
@@ -252,7 +278,6 @@ export const hyparviewManagerBehaviour: GenServer<
           return state;
         }
         join.contact = msg.spec.name;
-        state.lastContact = msg.spec;
         step(state, { type: 'join', contact: msg.spec }, ctx);
         return state;
       }
@@ -276,14 +301,11 @@ export const hyparviewManagerBehaviour: GenServer<
   handleInfo(msg, state, ctx) {
     if (!('type' in msg)) return state;
     switch (msg.type) {
-      case 'shuffleTick':
-        step(state, { type: 'shuffleTick' }, ctx);
-        ctx.sendAfter({ type: 'shuffleTick' }, state.core.options.shuffleInterval);
+      case 'coreTimer': {
+        const key = state.timers.fired(msg);
+        if (key !== undefined) step(state, { type: 'timer', key }, ctx);
         return state;
-      case 'promotionTick':
-        step(state, { type: 'promotionTick' }, ctx);
-        ctx.sendAfter({ type: 'promotionTick' }, state.core.options.promotionInterval);
-        return state;
+      }
       case 'joinTimeout': {
         const join = state.joins.get(msg.id);
         if (join) {
@@ -296,10 +318,6 @@ export const hyparviewManagerBehaviour: GenServer<
         }
         return state;
       }
-      case 'rejoin':
-        if (state.lastContact && state.core.active.size === 0)
-          step(state, { type: 'join', contact: state.lastContact }, ctx);
-        return state;
       default:
         return state;
     }

@@ -13,15 +13,18 @@ import {
   type FullMembershipEffect,
   type FullMembershipEvent,
   type FullMembershipState,
+  type FullMembershipTimer,
   initFullMembership,
   JoinSelfError,
   type MembershipMessage,
   type MembershipStateData,
   membersOf,
+  parseMembershipMessage,
   snapshotOf,
   specOf,
   stepFullMembership,
 } from './core/index.js';
+import { type CoreTimerInfo, CoreTimers } from './core-timers.js';
 import { NotAMemberError, NotReachableError, SelfJoinError } from './errors.js';
 import type { PeerServiceEvent } from './events.js';
 import { loadMembership, saveMembership } from './membership-file.js';
@@ -62,7 +65,7 @@ export type ManagerCast =
   | { readonly type: 'connected'; readonly id: number; readonly spec: NodeSpec }
   | { readonly type: 'connectFailed'; readonly id: number; readonly error: unknown };
 
-type Info = { readonly type: 'tick' } | { readonly type: 'joinTimeout'; readonly id: number };
+type Info = CoreTimerInfo | { readonly type: 'joinTimeout'; readonly id: number };
 
 interface PendingJoin {
   readonly from: From<Outcome>;
@@ -76,9 +79,8 @@ interface State {
   savedVersion: number;
   nextJoin: number;
   readonly joins: Map<number, PendingJoin>;
+  readonly timers: CoreTimers<FullMembershipTimer>;
 }
-
-const MESSAGE_TYPES = new Set(['joinRequest', 'joinReply', 'gossip']);
 
 function describe(target: NodeSpec | HostPort): string {
   return 'name' in target ? target.name : `${target.host}:${target.port}`;
@@ -99,7 +101,11 @@ function publish(state: State, event: PeerServiceEvent): void {
 }
 
 /** Carries out effects in order, then saves the state if it changed. */
-async function apply(state: State, effects: readonly FullMembershipEffect[]): Promise<void> {
+async function apply(
+  state: State,
+  effects: readonly FullMembershipEffect[],
+  ctx: ServerContext,
+): Promise<void> {
   const { transport, logger } = state.args;
   // Disconnects wait until every send of this step is queued: the last message to a
   // removed member is the one that tells it so.
@@ -150,6 +156,9 @@ async function apply(state: State, effects: readonly FullMembershipEffect[]): Pr
         );
         publish(state, { type: 'membership', members: membersOf(state.core) });
         break;
+      case 'setTimer':
+        state.timers.set(ctx, effect.key, effect.delayMs);
+        break;
       default: {
         const never: never = effect;
         logger.warn('unknown membership effect', { effect: never });
@@ -193,9 +202,9 @@ async function persist(state: State): Promise<void> {
   state.savedVersion = version;
 }
 
-async function step(state: State, event: FullMembershipEvent): Promise<void> {
+async function step(state: State, event: FullMembershipEvent, ctx: ServerContext): Promise<void> {
   const effects = stepFullMembership(state.core, event, { now: state.args.now() });
-  await apply(state, effects);
+  await apply(state, effects, ctx);
 }
 
 async function loadRestored(args: ManagerArgs): Promise<MembershipStateData | undefined> {
@@ -225,12 +234,13 @@ export const managerBehaviour: GenServer<
 > = {
   async init(args, ctx) {
     const restored = await loadRestored(args);
+    const options = { periodicInterval: args.periodicInterval };
     let init: ReturnType<typeof initFullMembership>;
     try {
-      init = initFullMembership({ spec: args.transport.spec, now: args.now(), restored });
+      init = initFullMembership({ spec: args.transport.spec, now: args.now(), restored, options });
     } catch (error) {
       args.logger.error('saved membership rejected; starting as a singleton', { error });
-      init = initFullMembership({ spec: args.transport.spec, now: args.now() });
+      init = initFullMembership({ spec: args.transport.spec, now: args.now(), options });
     }
     const state: State = {
       args,
@@ -238,10 +248,10 @@ export const managerBehaviour: GenServer<
       savedVersion: -1,
       nextJoin: 1,
       joins: new Map(),
+      timers: new CoreTimers(),
     };
-    await apply(state, init.effects);
+    await apply(state, init.effects, ctx);
     publish(state, { type: 'membership', members: membersOf(state.core) });
-    ctx.sendAfter({ type: 'tick' }, args.periodicInterval);
     return state;
   },
 
@@ -257,7 +267,11 @@ export const managerBehaviour: GenServer<
         const name = msg.name ?? state.core.self;
         if (!membersOf(state.core).includes(name))
           return { reply: { error: new NotAMemberError(name) }, state };
-        await step(state, name === state.core.self ? { type: 'leave' } : { type: 'remove', name });
+        await step(
+          state,
+          name === state.core.self ? { type: 'leave' } : { type: 'remove', name },
+          ctx,
+        );
         return { reply: { ok: true }, state };
       }
       case 'join': {
@@ -286,17 +300,20 @@ export const managerBehaviour: GenServer<
     }
   },
 
-  async handleCast(msg, state) {
+  async handleCast(msg, state, ctx) {
     switch (msg.type) {
       case 'receive': {
-        const m = msg.msg as { type?: unknown } | null;
-        if (typeof m !== 'object' || m === null || !MESSAGE_TYPES.has(m.type as string)) {
+        const parsed = parseMembershipMessage(msg.msg);
+        if (!parsed.ok) {
           state.args.dropped.inc({ reason: 'malformed' });
-          state.args.logger.warn('malformed membership message dropped', { from: msg.from });
+          state.args.logger.warn('malformed membership message dropped', {
+            from: msg.from,
+            reason: parsed.reason,
+          });
           return state;
         }
         try {
-          await step(state, { type: 'receive', from: msg.from, msg: m as MembershipMessage });
+          await step(state, { type: 'receive', from: msg.from, msg: parsed.msg }, ctx);
         } catch (error) {
           state.args.dropped.inc({ reason: 'rejected' });
           state.args.logger.warn('membership message rejected', { from: msg.from, error });
@@ -316,7 +333,7 @@ export const managerBehaviour: GenServer<
         }
         join.peer = msg.spec.name;
         try {
-          await step(state, { type: 'join', peer: msg.spec.name });
+          await step(state, { type: 'join', peer: msg.spec.name }, ctx);
         } catch (error) {
           state.joins.delete(msg.id);
           fail(join, error instanceof JoinSelfError ? new SelfJoinError(join.target) : error);
@@ -345,9 +362,9 @@ export const managerBehaviour: GenServer<
   },
 
   async handleInfo(msg, state, ctx) {
-    if (msg.type === 'tick') {
-      await step(state, { type: 'tick' });
-      ctx.sendAfter({ type: 'tick' }, state.args.periodicInterval);
+    if (msg.type === 'coreTimer') {
+      const key = state.timers.fired(msg);
+      if (key !== undefined) await step(state, { type: 'timer', key }, ctx);
       return state;
     }
     if (msg.type === 'joinTimeout') {

@@ -40,7 +40,7 @@ export interface PeerServiceOptions {
   /**
    * `full` (default): every node knows every other (a membership CRDT). `hyparview`:
    * small symmetric partial views for large clusters; members are this node and its
-   * active view, and the data dir is not used.
+   * active view, and the data dir keeps the known peers to rejoin through after a restart.
    */
   readonly overlay?: 'full' | 'hyparview';
   /** HyParView's settings (Partisan's defaults). */
@@ -154,6 +154,7 @@ export function peerServiceChildSpec(options: PeerServiceOptions): {
                 logger,
                 dropped: managerArgs.dropped,
                 rng: options.rng ?? systemRng,
+                dataDir: options.dataDir,
               },
               { name: managerName },
             )

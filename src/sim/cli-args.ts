@@ -23,6 +23,21 @@ export type CliCommand =
       readonly large: number;
       readonly out: string;
     }
+  | {
+      readonly kind: 'dst';
+      readonly seeds: number;
+      readonly firstSeed: number;
+      /** Replay exactly this seed with a trace. */
+      readonly seed: number | undefined;
+      readonly nodes: number;
+      readonly steps: number;
+      readonly overlays: readonly ('full' | 'hyparview')[];
+      readonly scenarios: readonly string[] | undefined;
+      readonly namedSeeds: number;
+      /** Processes to spread the seeds over. */
+      readonly workers: number;
+      readonly json: boolean;
+    }
   | { readonly kind: 'help' };
 
 /** Bad command-line input: the CLI prints it with the usage and exits with code 2. */
@@ -43,7 +58,12 @@ scenarios: ${scenarioNames.join(', ')}
   --stagger MS   ms between two joins at bootstrap (default 100, 50 above 2000 nodes)
 plots: runs the scenarios on every size and seed, writes the SVG plots to --out
   and prints the markdown tables of docs/simulation.md; --large N adds the N-node
-  single run (default 10000, 0 skips it)`;
+  single run (default 10000, 0 skips it)
+       npm run sim -- dst [--seeds 100] [--first-seed 0] [--overlay full|hyparview|both]
+                          [--nodes N] [--steps 30] [--scenario a,b] [--named-seeds 3]
+                          [--workers 2] [--json]
+       npm run sim -- dst --seed S [--scenario name] [--overlay ...]   (replay one run with its trace)
+dst: the whole-stack deterministic simulator (docs/dst.md); --nodes 0 draws 4-12 per seed`;
 
 /**
  * Parses the arguments after the script name.
@@ -66,6 +86,41 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
       }),
       large: flags.value('large', 10_000, (v) => positiveInt(v, 'large', 0)),
       out: flags.value('out', 'docs', (v) => v),
+    };
+  }
+  if (first === 'dst') {
+    flags.only([
+      'seeds',
+      'first-seed',
+      'seed',
+      'nodes',
+      'steps',
+      'overlay',
+      'scenario',
+      'named-seeds',
+      'workers',
+      'json',
+    ]);
+    const overlay = flags.value('overlay', 'both', (v) => {
+      if (v !== 'full' && v !== 'hyparview' && v !== 'both') {
+        throw new UsageError(`--overlay must be full, hyparview or both, got ${v}`);
+      }
+      return v;
+    });
+    return {
+      kind: 'dst',
+      seeds: flags.value('seeds', 100, (v) => positiveInt(v, 'seeds', 1)),
+      firstSeed: flags.value('first-seed', 0, (v) => positiveInt(v, 'first-seed', 0)),
+      seed: flags.value<number | undefined>('seed', undefined, (v) => positiveInt(v, 'seed', 0)),
+      nodes: flags.value('nodes', 0, (v) => positiveInt(v, 'nodes', 0)),
+      steps: flags.value('steps', 30, (v) => positiveInt(v, 'steps', 0)),
+      overlays: overlay === 'both' ? ['full', 'hyparview'] : [overlay],
+      scenarios: flags.value<readonly string[] | undefined>('scenario', undefined, (v) =>
+        v.split(',').filter((x) => x.length > 0),
+      ),
+      namedSeeds: flags.value('named-seeds', 3, (v) => positiveInt(v, 'named-seeds', 0)),
+      workers: flags.value('workers', 2, (v) => positiveInt(v, 'workers', 1)),
+      json: flags.has('json'),
     };
   }
   if (!isScenarioName(first)) throw new UsageError(`unknown scenario ${first}`);

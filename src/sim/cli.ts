@@ -1,9 +1,11 @@
 /**
  * `npm run sim -- <scenario> --nodes N --seed S [--json]`: runs one scenario of the
  * deterministic simulator; `npm run sim -- plots` regenerates the plots and tables
- * of docs/simulation.md. Bad input prints the usage and exits with code 2.
+ * of docs/simulation.md; `npm run sim -- dst ...` runs the whole-stack deterministic
+ * simulator (docs/dst.md). Bad input prints the usage and exits with code 2.
  */
 import { type CliCommand, parseCliArgs, UsageError, usage } from './cli-args.js';
+import { runDstCommand } from './dst/cli-command.js';
 import { matrixMarkdown, runMatrix, writePlots } from './plots.js';
 import { formatResult } from './report.js';
 import { defaultScenarioSettings } from './scenario-settings.js';
@@ -50,6 +52,19 @@ function main(argv: readonly string[]): number {
       process.stdout.write(`${matrixMarkdown(matrix)}\n`);
       return 0;
     }
+    case 'dst':
+      // Asynchronous (it may fan out to worker processes): the exit code is set when done.
+      runDstCommand(command, (text) => process.stdout.write(text)).then(
+        (code) => {
+          process.exitCode = code;
+        },
+        (error: unknown) => {
+          if (!(error instanceof UsageError)) throw error;
+          process.stderr.write(`${error.message}\n${usage}\n`);
+          process.exitCode = 2;
+        },
+      );
+      return 0;
     default: {
       const never: never = command;
       throw new Error(`unknown command ${JSON.stringify(never)}`);

@@ -1,5 +1,5 @@
 import type { PlumtreeOptions } from '../broadcast/core/index.js';
-import type { HyParViewOptions } from '../peer-service/core/index.js';
+import { type HyParViewOptions, knownPeersOf } from '../peer-service/core/index.js';
 import type { Rng } from '../util/rng.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { fastRng } from './fast-rng.js';
@@ -36,8 +36,8 @@ export class OverlayCluster {
   readonly net: SimNetwork<OverlayMessage>;
   readonly plumtreeTracker = new DeliveryTracker();
   readonly floodTracker = new DeliveryTracker();
-  /** Every node, by index. */
-  readonly nodes: readonly OverlayNode[];
+  /** Every node, by index (a restarted node replaces its former self). */
+  readonly nodes: OverlayNode[] = [];
   /** Randomness left for the scenario (senders, crash victims). */
   readonly rng: Rng;
   private readonly byName = new Map<string, OverlayNode>();
@@ -45,6 +45,9 @@ export class OverlayCluster {
   private readonly joinStaggerMs: number;
   private readonly exchangeDurationMs: number;
   private readonly phases: OverlayPhases[] = [];
+  private readonly host: ReturnType<typeof overlayPlumtreeHost>;
+  private readonly config: OverlayClusterConfig;
+  private readonly derive: () => Rng;
 
   constructor(config: OverlayClusterConfig) {
     const master = fastRng(config.seed);
@@ -58,37 +61,59 @@ export class OverlayCluster {
     this.detectionMs = config.detectionMs ?? 1000;
     this.joinStaggerMs = config.joinStaggerMs ?? 5;
     this.exchangeDurationMs = config.exchangeDurationMs ?? 200;
-    const host = overlayPlumtreeHost(this.net);
-    const nodes: OverlayNode[] = [];
-    const seeds = ['n0'];
+    this.host = overlayPlumtreeHost(this.net);
+    this.config = config;
+    this.derive = derive;
     for (let i = 0; i < config.size; i++) {
-      const node = new OverlayNode({
-        name: `n${i}`,
-        net: this.net,
-        host,
-        membership: config.membership ?? {},
-        plumtree: config.plumtree ?? {},
-        membershipRng: derive(),
-        plumtreeRng: derive(),
-        plumtreeTracker: this.plumtreeTracker,
-        floodTracker: this.floodTracker,
-        exchange: config.exchange ?? false,
-        seeds,
-        detectionMs: this.detectionMs,
-      });
-      nodes.push(node);
+      const node = this.makeNode(`n${i}`, undefined);
+      this.nodes.push(node);
       this.byName.set(node.name, node);
       this.net.add(node);
-      const m = node.membership.options;
       const o = node.plumtree.state.options;
       this.phases.push({
-        shuffleMs: master.next() * m.shuffleInterval,
-        promotionMs: master.next() * m.promotionInterval,
         lazyMs: master.next() * o.lazyTickPeriod,
         exchangeMs: master.next() * o.exchangeTickPeriod,
       });
     }
-    this.nodes = nodes;
+  }
+
+  private makeNode(name: string, known: readonly string[] | undefined): OverlayNode {
+    const config = this.config;
+    return new OverlayNode({
+      name,
+      net: this.net,
+      host: this.host,
+      membership: config.membership ?? {},
+      plumtree: config.plumtree ?? {},
+      membershipRng: this.derive(),
+      plumtreeRng: this.derive(),
+      plumtreeTracker: this.plumtreeTracker,
+      floodTracker: this.floodTracker,
+      exchange: config.exchange ?? false,
+      ...(known !== undefined ? { known } : {}),
+      detectionMs: this.detectionMs,
+    });
+  }
+
+  /**
+   * Restarts crashed node `name` as a new process that kept its saved views (what
+   * the production shell writes to the data dir): its HyParView core starts with
+   * them as known peers, and its Plumtree timers start at once.
+   */
+  restart(name: string): OverlayNode {
+    const old = this.node(name);
+    if (old.live()) throw new RangeError(`${name} is running`);
+    const index = this.nodes.indexOf(old);
+    const node = this.makeNode(
+      name,
+      knownPeersOf(old.membership).map((p) => p.name),
+    );
+    this.nodes[index] = node;
+    this.byName.set(name, node);
+    this.net.add(node);
+    node.startMembership();
+    node.startBroadcast(this.phases[index] as OverlayPhases, this.exchangeDurationMs);
+    return node;
   }
 
   /** Simulated time in ms. */
@@ -126,9 +151,8 @@ export class OverlayCluster {
   bootstrap(settleMs: number): void {
     const start = this.now;
     this.nodes.forEach((node, i) => {
-      const phases = this.phases[i] as OverlayPhases;
       this.net.at(start + Math.max(0, i - 1) * this.joinStaggerMs, () => {
-        node.startMembership(phases);
+        node.startMembership();
         if (i > 0) node.join('n0');
       });
     });

@@ -6,6 +6,7 @@ import {
   type HyParViewEvent,
   type HyParViewOptions,
   type HyParViewState,
+  type HyParViewTimer,
   stepHyParView,
 } from '../peer-service/core/index.js';
 import type { Rng } from '../util/rng.js';
@@ -19,10 +20,14 @@ import { PullSetHandler } from './pull-set-handler.js';
 /** Name of the one broadcast handler every overlay node runs. */
 export const OVERLAY_HANDLER = 'set';
 
-const SHUFFLE_TICK = 'hpv:shuffle';
-const PROMOTION_TICK = 'hpv:promotion';
-const REJOIN = 'hpv:rejoin';
+const MEMBERSHIP_TIMER = 'hpv:';
 const PLUMTREE_TIMER = 'pt:';
+/** The core's typed timer keys by their network timer name (the network keys timers by string). */
+const MEMBERSHIP_TIMERS: Record<HyParViewTimer['type'], HyParViewTimer> = {
+  shuffle: { type: 'shuffle' },
+  promotion: { type: 'promotion' },
+  rejoin: { type: 'rejoin' },
+};
 
 /** How to build one {@link OverlayNode}. */
 export interface OverlayNodeConfig {
@@ -42,8 +47,8 @@ export interface OverlayNodeConfig {
   readonly floodTracker: DeliveryTracker;
   /** Whether the handler's exchange pulls missing messages from a neighbour. */
   readonly exchange: boolean;
-  /** Who to join again through when HyParView reports the node isolated. */
-  readonly seeds: readonly string[];
+  /** Peers this node knew in an earlier life (its saved views): handed to the core at start. */
+  readonly known?: readonly string[];
   /**
    * ms for this node to notice that a peer it talks to has crashed: a connection
    * that dies, or one that cannot be opened. Models the channel layer's failure
@@ -52,10 +57,11 @@ export interface OverlayNodeConfig {
   readonly detectionMs: number;
 }
 
-/** Phases of a node's periodic timers, spread so that nodes do not tick in lockstep. */
+/**
+ * Phases of a node's Plumtree timers, spread so that nodes do not tick in lockstep
+ * (the HyParView core picks its own phases at `start`).
+ */
 export interface OverlayPhases {
-  readonly shuffleMs: number;
-  readonly promotionMs: number;
   readonly lazyMs: number;
   readonly exchangeMs: number;
 }
@@ -67,8 +73,8 @@ export interface OverlayPhases {
  * baseline over the same active view, and answers simulated exchanges (push-pull of the handler's set).
  *
  * The simulator plays the channel layer: a send or a connect to a crashed node is
- * reported back as `peerDown` after `detectionMs`, and a node left isolated joins
- * again through its seeds.
+ * reported back as `peerDown` after `detectionMs`. Timers, rejoins and refills are
+ * the core's own (`setTimer` effects), as in production.
  */
 export class OverlayNode implements SimNode<OverlayMessage> {
   readonly name: string;
@@ -116,10 +122,10 @@ export class OverlayNode implements SimNode<OverlayMessage> {
     );
   }
 
-  /** Arms HyParView's periodic shuffle and promotion ticks. */
-  startMembership(phases: Pick<OverlayPhases, 'shuffleMs' | 'promotionMs'>): void {
-    this.net.setTimer(this.name, SHUFFLE_TICK, phases.shuffleMs);
-    this.net.setTimer(this.name, PROMOTION_TICK, phases.promotionMs);
+  /** Starts the HyParView core: it arms its timers, and rejoins through `known` peers if any. */
+  startMembership(): void {
+    const known = (this.config.known ?? []).map((name) => ({ name }));
+    this.feedMembership({ type: 'start', known });
   }
 
   /** Arms Plumtree's periodic lazy and exchange ticks. */
@@ -201,15 +207,9 @@ export class OverlayNode implements SimNode<OverlayMessage> {
   }
 
   timer(key: string): void {
-    const { options } = this.membership;
-    if (key === SHUFFLE_TICK) {
-      this.net.setTimer(this.name, SHUFFLE_TICK, options.shuffleInterval);
-      this.feedMembership({ type: 'shuffleTick' });
-    } else if (key === PROMOTION_TICK) {
-      this.net.setTimer(this.name, PROMOTION_TICK, options.promotionInterval);
-      this.feedMembership({ type: 'promotionTick' });
-    } else if (key === REJOIN) {
-      this.rejoin();
+    if (key.startsWith(MEMBERSHIP_TIMER)) {
+      const typed = MEMBERSHIP_TIMERS[key.slice(MEMBERSHIP_TIMER.length) as HyParViewTimer['type']];
+      if (typed !== undefined) this.feedMembership({ type: 'timer', key: typed });
     } else if (key.startsWith(PLUMTREE_TIMER)) {
       this.plumtree.timer(key.slice(PLUMTREE_TIMER.length));
     }
@@ -239,8 +239,11 @@ export class OverlayNode implements SimNode<OverlayMessage> {
       case 'activeViewChanged':
         this.plumtree.feed({ type: 'update', members: effect.active });
         return;
-      case 'isolated':
-        this.net.setTimer(this.name, REJOIN, this.membership.options.promotionInterval);
+      case 'setTimer':
+        this.net.setTimer(this.name, MEMBERSHIP_TIMER + effect.key.type, effect.delayMs);
+        return;
+      case 'cancelTimer':
+        this.net.cancelTimer(this.name, MEMBERSHIP_TIMER + effect.key.type);
         return;
       default: {
         const never: never = effect;
@@ -251,14 +254,6 @@ export class OverlayNode implements SimNode<OverlayMessage> {
 
   private reportDown(peer: string): void {
     this.net.after(this.config.detectionMs, () => this.peerDown(peer));
-  }
-
-  // The shell's answer to `isolated`: join again through a live-looking seed.
-  private rejoin(): void {
-    const m = this.membership;
-    if (!this.live() || m.active.size > 0 || m.pending.size > 0) return;
-    const seed = this.config.seeds.find((s) => s !== this.name);
-    if (seed !== undefined) this.join(seed);
   }
 
   private startPull(peer: string): void {

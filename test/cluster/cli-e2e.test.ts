@@ -66,10 +66,10 @@ describe('three CLI nodes started by hand', () => {
   it('a PUT /kv on one node is readable on every node', async () => {
     expect(
       (await json(`${urls[0]}/kv/colour`, { method: 'PUT', body: '{"value":"teal"}' })).body,
-    ).toEqual({ ok: true });
+    ).toMatchObject({ ok: true });
     for (const u of urls) {
       await until(`kv at ${u}`, async () => (await json(`${u}/kv/colour`)).status === 200);
-      expect((await json(`${u}/kv/colour`)).body).toEqual({ key: 'colour', value: 'teal' });
+      expect((await json(`${u}/kv/colour`)).body).toMatchObject({ key: 'colour', value: 'teal' });
     }
   });
 

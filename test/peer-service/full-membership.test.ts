@@ -154,7 +154,7 @@ describe('full membership: leave', () => {
     net.run();
     net.unreachable.delete('c');
     expect(membersOf(net.node('c'))).toEqual(['a', 'b', 'c']);
-    net.step('c', { type: 'tick' });
+    net.step('c', { type: 'timer', key: { type: 'periodic' } });
     net.run();
     expect(membersOf(net.node('c'))).toEqual(['c']);
     expect(membersOf(net.node('a'))).toEqual(['a', 'b']);
@@ -289,7 +289,7 @@ describe('full membership: tombstone collection', () => {
     // c comes back still believing in a, b, c, d: its gossip is ignored...
     net.unreachable.delete('c');
     expect(membersOf(net.node('c'))).toEqual(['a', 'b', 'c', 'd']);
-    net.step('c', { type: 'tick' });
+    net.step('c', { type: 'timer', key: { type: 'periodic' } });
     net.run();
     expect(membersOf(net.node('a'))).toEqual(['a', 'b']);
     // ...and an explicit rejoin brings back c alone, not d.

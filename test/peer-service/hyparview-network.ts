@@ -25,7 +25,6 @@ export class HyParViewNetwork {
   private queue: Item[] = [];
   private head = 0;
   delivered = 0;
-  isolatedReports = 0;
 
   constructor(
     seed: number,
@@ -88,11 +87,11 @@ export class HyParViewNetwork {
             this.post(name, { type: 'peerDown', peer: effect.peer.name });
           }
           break;
-        case 'isolated':
-          this.isolatedReports++;
-          break;
         case 'disconnect':
         case 'activeViewChanged':
+        case 'setTimer':
+        case 'cancelTimer':
+          // Rounds, not time: tickAll fires the periodic timers; rejoins are fired by tests.
           break;
         default: {
           const unknown: never = effect;
@@ -113,10 +112,10 @@ export class HyParViewNetwork {
     }
   }
 
-  /** One round of both periodic ticks on every live node, in a random order. */
+  /** One round of both periodic timers on every live node. */
   tickAll(): void {
-    for (const name of this.live()) this.post(name, { type: 'promotionTick' });
-    for (const name of this.live()) this.post(name, { type: 'shuffleTick' });
+    for (const name of this.live()) this.post(name, { type: 'timer', key: { type: 'promotion' } });
+    for (const name of this.live()) this.post(name, { type: 'timer', key: { type: 'shuffle' } });
     this.run();
   }
 }

@@ -180,7 +180,7 @@ describe('hyparview: neighbor', () => {
   it('below the minimum, when every known peer has refused, insists with high priority', () => {
     const state = node(['a'], ['n', 'm']);
     state.pending.set('n', 0);
-    state.rejected.add('m');
+    state.rejected.set('m', state.round);
     const out = sends(receive(state, 'n', { type: 'neighborRejected', peer: p('n') }));
     expect(out).toHaveLength(1);
     expect(['n', 'm']).toContain(out[0]?.to);
@@ -231,30 +231,38 @@ describe('hyparview: disconnect and failures', () => {
     expect(out).toEqual([{ to: 'r', msg: { type: 'neighbor', peer: me, priority: 'high' } }]);
   });
 
-  it('reports when nothing is left to recover from', () => {
+  it('arms the rejoin timer when its last peer goes down', () => {
     const state = node(['a']);
-    expect(step(state, { type: 'peerDown', peer: 'a' })).toContainEqual({ type: 'isolated' });
+    expect(step(state, { type: 'peerDown', peer: 'a' })).toContainEqual(
+      expect.objectContaining({ type: 'setTimer', key: { type: 'rejoin' } }),
+    );
   });
 });
 
 describe('hyparview: promotion', () => {
   it('promotes a passive peer when below the minimum', () => {
     const state = node(['a'], ['q']);
-    const out = sends(step(state, { type: 'promotionTick' }));
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
     expect(out).toEqual([{ to: 'q', msg: { type: 'neighbor', peer: me, priority: 'low' } }]);
   });
 
-  it('does nothing at or above the minimum', () => {
+  it('keeps refilling above the minimum while below the maximum', () => {
     const state = node(['a', 'b'], ['q']);
-    expect(step(state, { type: 'promotionTick' })).toEqual([]);
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
+    expect(out).toEqual([{ to: 'q', msg: { type: 'neighbor', peer: me, priority: 'low' } }]);
+  });
+
+  it('asks nobody when the active view is full', () => {
+    const state = node(names(5, 'a'), ['q']);
+    expect(sends(step(state, { type: 'timer', key: { type: 'promotion' } }))).toEqual([]);
   });
 
   it('gives up on a request unanswered for a whole interval', () => {
     const state = node(['a', 'b'], ['q']);
     state.pending.set('q', state.round);
-    step(state, { type: 'promotionTick' });
+    step(state, { type: 'timer', key: { type: 'promotion' } });
     expect(state.pending.has('q')).toBe(true);
-    step(state, { type: 'promotionTick' });
+    step(state, { type: 'timer', key: { type: 'promotion' } });
     expect(state.pending.has('q')).toBe(false);
     expect(state.passive.has('q')).toBe(false);
   });
@@ -263,7 +271,7 @@ describe('hyparview: promotion', () => {
 describe('hyparview: shuffle', () => {
   it('sends itself, a sample of active and passive peers to a random active peer', () => {
     const state = node(names(5, 'a'), names(10, 'q'));
-    const [sent] = sends(step(state, { type: 'shuffleTick' }));
+    const [sent] = sends(step(state, { type: 'timer', key: { type: 'shuffle' } }));
     expect(sent?.msg.type).toBe('shuffle');
     if (sent?.msg.type !== 'shuffle') return;
     expect(sent.msg.origin).toEqual(me);
@@ -327,7 +335,7 @@ describe('hyparview: shuffle', () => {
     const state = createHyParView(me, { passiveMaxSize: 4 });
     state.active.set('a', p('a'));
     for (const n of ['q0', 'q1', 'q2', 'q3']) state.passive.set(n, p(n));
-    const [sent] = sends(step(state, { type: 'shuffleTick' }));
+    const [sent] = sends(step(state, { type: 'timer', key: { type: 'shuffle' } }));
     if (sent?.msg.type !== 'shuffle') throw new Error('expected a shuffle');
     const shipped = sent.msg.entries.slice(1).map((e) => e.name);
     receive(state, 'z', {
@@ -390,7 +398,7 @@ describe('hyparview: leave', () => {
         .sort(),
     ).toEqual(['a', 'b']);
     expect(effects).toContainEqual({ type: 'activeViewChanged', active: [] });
-    expect(effects.some((e) => e.type === 'isolated')).toBe(false);
+    expect(effects.some((e) => e.type === 'setTimer')).toBe(false);
     expect([state.active.size, state.passive.size, state.pending.size]).toEqual([0, 0, 0]);
   });
 
@@ -402,5 +410,121 @@ describe('hyparview: leave', () => {
     expect(state.active.size).toBe(0);
     step(state, { type: 'join', contact: p('a') });
     expect([...state.active.keys()]).toEqual(['a']);
+  });
+});
+
+describe('hyparview: core-owned timers', () => {
+  it('start arms the shuffle and promotion timers within one interval', () => {
+    const state = createHyParView(me);
+    const timers = step(state, { type: 'start' }).filter((e) => e.type === 'setTimer');
+    expect(timers.map((t) => t.key)).toEqual([{ type: 'shuffle' }, { type: 'promotion' }]);
+    const [shuffle, promotion] = timers as { delayMs: number }[];
+    expect(shuffle!.delayMs).toBeLessThanOrEqual(state.options.shuffleInterval);
+    expect(promotion!.delayMs).toBeLessThanOrEqual(state.options.promotionInterval);
+  });
+
+  it('each periodic timer re-arms itself for a full interval', () => {
+    const state = node(['a']);
+    expect(step(state, { type: 'timer', key: { type: 'shuffle' } })).toContainEqual({
+      type: 'setTimer',
+      key: { type: 'shuffle' },
+      delayMs: state.options.shuffleInterval,
+    });
+    expect(step(state, { type: 'timer', key: { type: 'promotion' } })).toContainEqual({
+      type: 'setTimer',
+      key: { type: 'promotion' },
+      delayMs: state.options.promotionInterval,
+    });
+  });
+
+  it('start with known peers keeps them and joins through one of them at once', () => {
+    const state = createHyParView(me);
+    const out = step(state, { type: 'start', known: [p('k1'), p('k2'), me] });
+    const joins = sends(out).filter((s) => s.msg.type === 'join');
+    expect(joins).toHaveLength(1);
+    expect(['k1', 'k2']).toContain(joins[0]?.to);
+    expect([...state.contacts.keys()].sort()).toEqual(['k1', 'k2']);
+  });
+
+  it('the rejoin timer joins through a contact, and backs off after each failure', () => {
+    const state = createHyParView(me);
+    step(state, { type: 'join', contact: p('seed') });
+    const first = step(state, { type: 'peerDown', peer: 'seed' }).find(
+      (e) => e.type === 'setTimer',
+    );
+    const rejoin = sends(step(state, { type: 'timer', key: { type: 'rejoin' } }));
+    expect(rejoin).toEqual([{ to: 'seed', msg: { type: 'join', peer: me } }]);
+    const second = step(state, { type: 'peerDown', peer: 'seed' }).find(
+      (e) => e.type === 'setTimer',
+    );
+    expect(second).toMatchObject({ key: { type: 'rejoin' } });
+    expect((second as { delayMs: number }).delayMs).toBeGreaterThan(
+      (first as { delayMs: number }).delayMs,
+    );
+  });
+
+  it('an active peer cancels the rejoin timer', () => {
+    const state = createHyParView(me);
+    step(state, { type: 'join', contact: p('seed') });
+    step(state, { type: 'peerDown', peer: 'seed' });
+    const out = receive(state, 'x', { type: 'join', peer: p('x') });
+    expect(out).toContainEqual({ type: 'cancelTimer', key: { type: 'rejoin' } });
+  });
+
+  it('leave cancels a pending rejoin and forgets contacts and lost peers', () => {
+    const state = createHyParView(me);
+    step(state, { type: 'join', contact: p('seed') });
+    step(state, { type: 'peerDown', peer: 'seed' });
+    expect(step(state, { type: 'leave' })).toContainEqual({
+      type: 'cancelTimer',
+      key: { type: 'rejoin' },
+    });
+    expect([state.contacts.size, state.lost.size]).toEqual([0, 0]);
+  });
+});
+
+describe('hyparview: lost peers and refill to the maximum', () => {
+  it('an active peer that goes down is retried with a request that cannot be refused', () => {
+    const state = node(['a', 'b', 'c', 'd', 'e']);
+    step(state, { type: 'peerDown', peer: 'a' });
+    expect(state.lost.has('a')).toBe(true);
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
+    expect(out).toContainEqual({ to: 'a', msg: { type: 'neighbor', peer: me, priority: 'high' } });
+  });
+
+  it('a failed retry backs off instead of forgetting the lost peer', () => {
+    const state = node(['a', 'b']);
+    step(state, { type: 'peerDown', peer: 'a' });
+    step(state, { type: 'timer', key: { type: 'promotion' } });
+    step(state, { type: 'peerDown', peer: 'a' });
+    expect(state.lost.get('a')).toMatchObject({ attempts: 1, due: state.round + 2 });
+  });
+
+  it('a lost peer that links again leaves the lost set', () => {
+    const state = node(['a', 'b']);
+    step(state, { type: 'peerDown', peer: 'a' });
+    receive(state, 'a', { type: 'neighbor', peer: p('a'), priority: 'low' });
+    expect(state.active.has('a')).toBe(true);
+    expect(state.lost.has('a')).toBe(false);
+  });
+
+  it('a refusal is remembered for a few rounds, so refills try other passive peers', () => {
+    const state = node(['a', 'b'], ['q', 'r']);
+    state.pending.set('q', state.round);
+    receive(state, 'q', { type: 'neighborRejected', peer: p('q') });
+    const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
+    expect(out).toEqual([{ to: 'r', msg: { type: 'neighbor', peer: me, priority: 'low' } }]);
+  });
+
+  it('a node long below the maximum insists with high priority', () => {
+    const state = node(['a', 'b', 'c'], ['q']);
+    let insisted = false;
+    for (let round = 0; round < 12 && !insisted; round++) {
+      const out = sends(step(state, { type: 'timer', key: { type: 'promotion' } }));
+      state.pending.clear();
+      state.rejected.set('q', state.round);
+      insisted = out.some((s) => s.msg.type === 'neighbor' && s.msg.priority === 'high');
+    }
+    expect(insisted).toBe(true);
   });
 });

@@ -91,10 +91,11 @@ export class MembershipNetwork {
     this.run();
   }
 
-  /** A tick on every reachable node, then delivery. */
+  /** The periodic timer fires on every reachable node, then delivery. */
   tickAll(): void {
     for (const name of this.nodes.keys()) {
-      if (!this.unreachable.has(name)) this.step(name, { type: 'tick' });
+      if (!this.unreachable.has(name))
+        this.step(name, { type: 'timer', key: { type: 'periodic' } });
     }
     this.run();
   }

@@ -21,6 +21,43 @@ export class InvalidKeyError extends Error {
   }
 }
 
+/** A key is longer than the store accepts. */
+export class KeyTooLongError extends Error {
+  override readonly name = 'KeyTooLongError';
+  constructor(
+    readonly length: number,
+    readonly limit: number,
+  ) {
+    super(`key of ${length} characters: keys are at most ${limit}`);
+  }
+}
+
+/** A value encodes to more bytes than the store accepts. */
+export class ValueTooLargeError extends Error {
+  override readonly name = 'ValueTooLargeError';
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`value of ${bytes} bytes (encoded): values are at most ${limit} bytes`);
+  }
+}
+
+/**
+ * A compare-and-set write whose context does not cover what this replica holds:
+ * someone wrote the key since the context was read. Nothing was written.
+ */
+export class StaleContextError extends Error {
+  override readonly name = 'StaleContextError';
+  constructor(
+    readonly key: string,
+    /** The key's state now, to resolve against (undefined when it is unknown here). */
+    readonly current: unknown,
+  ) {
+    super(`stale context for key ${JSON.stringify(key)}: it changed since the context was read`);
+  }
+}
+
 /** A value, object or message received from a peer (or read from disk) has the wrong shape. */
 export class MalformedDataError extends Error {
   override readonly name = 'MalformedDataError';

@@ -11,11 +11,17 @@
  * reply, effects); the store carries out the effects (merges are written to disk and
  * announced to subscribers), the driver does the calls and the timeouts.
  */
-import { MalformedDataError } from './errors.js';
-import { type MetadataObject, parseObject } from './object.js';
-import { checkPrefix, type FullPrefix, type MetadataKey } from './prefix.js';
-import type { ConfirmScope } from './store.js';
-import { descends, isVersionVector, type VersionVector } from './version-vector.js';
+import {
+  parseHashesResponse,
+  parsePushedResponse,
+  parseRequest,
+  parseRootsResponse,
+  parseSyncResponse,
+} from './exchange-parsers.js';
+import type { MetadataObject } from './object.js';
+import type { FullPrefix, MetadataKey } from './prefix.js';
+import type { ConfirmScope } from './replica.js';
+import { descends, type VersionVector } from './version-vector.js';
 
 /** A key this side has collected, with the clock of the tombstone it collected. */
 export type ForgottenKey = [MetadataKey, VersionVector];
@@ -31,7 +37,9 @@ export interface ExchangeView {
   get(
     prefix: FullPrefix,
     key: MetadataKey,
-  ): { readonly object: MetadataObject; readonly tombstone: boolean } | undefined;
+  ):
+    | { readonly object: MetadataObject; readonly hash: string; readonly tombstone: boolean }
+    | undefined;
   /** The clock of a collected tombstone this replica still remembers. */
   forgottenClock(prefix: FullPrefix, key: MetadataKey): VersionVector | undefined;
 }
@@ -103,7 +111,17 @@ export type ExchangeTask =
   | { readonly kind: 'roots' }
   | { readonly kind: 'groups'; readonly prefix: FullPrefix }
   | { readonly kind: 'segments'; readonly prefix: FullPrefix; readonly segments: number[] }
-  | { readonly kind: 'sync'; readonly prefix: FullPrefix; readonly segments: number[] }
+  | {
+      readonly kind: 'sync';
+      readonly prefix: FullPrefix;
+      readonly segments: number[];
+      /**
+       * The `[key, hash]` pairs the request carried, filled in when it is sent: the
+       * responder judges against these, not against whatever the replica holds when
+       * the answer comes back.
+       */
+      readonly sent?: readonly [MetadataKey, string][];
+    }
   | {
       readonly kind: 'push';
       readonly prefix: FullPrefix;
@@ -177,6 +195,7 @@ export function nextRequest(
   const rest = state.tasks.slice(0, -1);
   const from = state.self;
   let request: ExchangeRequest;
+  let sentTask: ExchangeTask = task;
   let sent = 0;
   switch (task.kind) {
     case 'roots':
@@ -203,15 +222,12 @@ export function nextRequest(
         hashes: view.segmentHashes(task.prefix, task.segments),
       };
       break;
-    case 'sync':
-      request = {
-        type: 'sync',
-        from,
-        prefix: task.prefix,
-        segments: task.segments,
-        entries: view.segmentEntries(task.prefix, task.segments),
-      };
+    case 'sync': {
+      const entries = view.segmentEntries(task.prefix, task.segments);
+      request = { type: 'sync', from, prefix: task.prefix, segments: task.segments, entries };
+      sentTask = { ...task, sent: entries };
       break;
+    }
     case 'push': {
       const objects: [MetadataKey, MetadataObject][] = [];
       for (const key of task.keys) {
@@ -232,7 +248,7 @@ export function nextRequest(
     requests: state.counters.requests + 1,
     objectsSent: state.counters.objectsSent + sent,
   };
-  return { state: { ...state, tasks: rest, counters }, task, request };
+  return { state: { ...state, tasks: rest, counters }, task: sentTask, request };
 }
 
 /** Keys whose local tombstone the peer's collected clock descends: the peer had it. */
@@ -344,10 +360,13 @@ export function onResponse(
       const differing = new Set<MetadataKey>(response.wanted);
       for (const [key] of response.objects) differing.add(key);
       for (const [key] of response.forgotten) differing.add(key);
-      const equalKeys = view
-        .segmentEntries(task.prefix, task.segments)
-        .map(([key]) => key)
-        .filter((key) => !differing.has(key));
+      // Equal means: the peer held what the request said was here, and it still is
+      // here. A key written while the request was in flight was not judged by the
+      // peer, so confirming it would let a tombstone be collected that the peer lacks.
+      const equalKeys: MetadataKey[] = [];
+      for (const [key, hash] of task.sent ?? []) {
+        if (!differing.has(key) && view.get(task.prefix, key)?.hash === hash) equalKeys.push(key);
+      }
       // A tombstone the peer has already collected counts as held there; anything
       // else it has collected is pushed as usual, and its merge decides.
       const collectedThere = collectedBy(view, task.prefix, response.forgotten);
@@ -502,149 +521,4 @@ export function answer(
       throw new Error(`unknown request ${String(unreachable)}`);
     }
   }
-}
-
-// ---- validation of what crosses the wire -------------------------------------------
-
-function fail(detail: string): never {
-  throw new MalformedDataError('exchange message', detail);
-}
-
-function asRecord(raw: unknown): Record<string, unknown> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('not a map');
-  return raw as Record<string, unknown>;
-}
-
-function parseHashList(raw: unknown, length?: number): string[] {
-  if (!Array.isArray(raw)) fail('hashes must be an array');
-  if (length !== undefined && raw.length !== length) fail(`expected ${length} hashes`);
-  for (const h of raw) if (typeof h !== 'string') fail('a hash is not a string');
-  return raw as string[];
-}
-
-function parsePrefix(raw: unknown): FullPrefix {
-  try {
-    checkPrefix(raw);
-  } catch {
-    fail('bad prefix');
-  }
-  return raw;
-}
-
-function parseRoots(raw: unknown): [FullPrefix, string][] {
-  if (!Array.isArray(raw)) fail('roots must be an array');
-  return raw.map((pair: unknown) => {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[1] !== 'string') fail('bad root');
-    return [parsePrefix(pair[0]), pair[1] as string];
-  });
-}
-
-function parseSegmentList(raw: unknown, segments: number): number[] {
-  if (!Array.isArray(raw)) fail('segments must be an array');
-  for (const s of raw) {
-    if (!Number.isSafeInteger(s) || (s as number) < 0 || (s as number) >= segments) {
-      fail('segment out of range');
-    }
-  }
-  return raw as number[];
-}
-
-function parseKeyed<T>(raw: unknown, value: (v: unknown) => T): [MetadataKey, T][] {
-  if (!Array.isArray(raw)) fail('entries must be an array');
-  return raw.map((pair: unknown) => {
-    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string') fail('bad entry');
-    return [pair[0] as string, value(pair[1])];
-  });
-}
-
-function parseClock(raw: unknown): VersionVector {
-  if (!isVersionVector(raw)) fail('bad clock');
-  return raw;
-}
-
-function parseHash(raw: unknown): string {
-  if (typeof raw !== 'string') fail('a hash is not a string');
-  return raw;
-}
-
-function parseRequest(
-  raw: unknown,
-  shape: { readonly segments: number; readonly groupSize: number },
-): ExchangeRequest {
-  const r = asRecord(raw);
-  if (typeof r.from !== 'string') fail('from must be a string');
-  const from = r.from;
-  switch (r.type) {
-    case 'roots':
-      return { type: 'roots', from, roots: parseRoots(r.roots) };
-    case 'groups':
-      return {
-        type: 'groups',
-        from,
-        prefix: parsePrefix(r.prefix),
-        hashes: parseHashList(r.hashes, shape.segments / shape.groupSize),
-      };
-    case 'segments': {
-      const segments = parseSegmentList(r.segments, shape.segments);
-      return {
-        type: 'segments',
-        from,
-        prefix: parsePrefix(r.prefix),
-        segments,
-        hashes: parseHashList(r.hashes, segments.length),
-      };
-    }
-    case 'sync':
-      return {
-        type: 'sync',
-        from,
-        prefix: parsePrefix(r.prefix),
-        segments: parseSegmentList(r.segments, shape.segments),
-        entries: parseKeyed(r.entries, parseHash),
-      };
-    case 'push':
-      return {
-        type: 'push',
-        from,
-        prefix: parsePrefix(r.prefix),
-        objects: parseKeyed(r.objects, parseObject),
-        forgotten: parseKeyed(r.forgotten, parseClock),
-      };
-    default:
-      return fail(`unknown request type ${String(r.type)}`);
-  }
-}
-
-function parseRootsResponse(raw: unknown): [FullPrefix, string][] {
-  const r = asRecord(raw);
-  if (r.type !== 'roots') fail(`expected roots, got ${String(r.type)}`);
-  return parseRoots(r.roots);
-}
-
-function parseHashesResponse(raw: unknown, type: 'groups' | 'segments', length: number): string[] {
-  const r = asRecord(raw);
-  if (r.type !== type) fail(`expected ${type}, got ${String(r.type)}`);
-  return parseHashList(r.hashes, length);
-}
-
-function parseSyncResponse(raw: unknown): {
-  objects: [MetadataKey, MetadataObject][];
-  wanted: MetadataKey[];
-  forgotten: ForgottenKey[];
-} {
-  const r = asRecord(raw);
-  if (r.type !== 'sync') fail(`expected sync, got ${String(r.type)}`);
-  if (!Array.isArray(r.wanted) || !r.wanted.every((k) => typeof k === 'string')) {
-    fail('wanted must be an array of keys');
-  }
-  return {
-    objects: parseKeyed(r.objects, parseObject),
-    wanted: r.wanted as string[],
-    forgotten: parseKeyed(r.forgotten, parseClock),
-  };
-}
-
-function parsePushedResponse(raw: unknown): void {
-  const r = asRecord(raw);
-  if (r.type !== 'pushed') fail(`expected pushed, got ${String(r.type)}`);
 }

@@ -7,10 +7,10 @@ import type { BroadcastHandler, ExchangeAnswer, GraftAnswer } from '../../broadc
 import {
   type MetadataBroadcast,
   type MetadataId,
-  type MetadataStore,
   parseMetadataBroadcast,
   parseMetadataId,
-} from './metadata-store.js';
+} from './broadcast-messages.js';
+import type { MetadataStore } from './metadata-api.js';
 
 /** The handler's name; the same on every node. */
 export const METADATA_HANDLER_NAME = 'metadata';

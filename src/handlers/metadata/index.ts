@@ -1,20 +1,27 @@
 /**
  * The replicated metadata store and its `metadata` broadcast handler.
  */
+
+export type { MetadataBroadcast, MetadataId } from './broadcast-messages.js';
+export type { WatchScope } from './change-feed.js';
 export {
   ExchangeFailedError,
   InvalidKeyError,
   InvalidMetadataOptionError,
   InvalidPrefixError,
+  KeyTooLongError,
   LogFormatError,
   MalformedDataError,
+  StaleContextError,
   StoreClosedError,
+  ValueTooLargeError,
 } from './errors.js';
 export type {
   ExchangeLimits,
   ExchangeRequest,
   ExchangeResponse,
 } from './exchange.js';
+export type { ExchangeRpc, ExchangeSummary, MetadataExchange } from './exchange-driver.js';
 export {
   createMetadataHandler,
   METADATA_HANDLER_NAME,
@@ -23,25 +30,28 @@ export {
 export type { TreeShape } from './merkle-tree.js';
 export {
   type BroadcastFn,
-  type ChangeEvent,
-  type ChangeListener,
-  type ExchangeRpc,
-  type ExchangeSummary,
+  DEFAULT_FEED_CAPACITY,
+  DEFAULT_MAX_KEY_LENGTH,
+  DEFAULT_MAX_VALUE_BYTES,
   type FoldEntry,
   type GetOptions,
   type IterateOptions,
-  lwwResolver,
-  type MetadataBroadcast,
-  type MetadataExchange,
-  type MetadataId,
+  type ListOptions,
+  type ListPage,
   MetadataStore,
   type MetadataStoreOptions,
   type ReadResult,
-  type Resolution,
-  type Resolver,
   type WriteOptions,
   type WriteResult,
-} from './metadata-store.js';
+} from './metadata-api.js';
 export type { MetadataObject, Sibling, TombstoneSibling, ValueSibling } from './object.js';
 export type { FullPrefix, MetadataKey } from './prefix.js';
+export { lwwResolver, type Resolution, type Resolver } from './resolver.js';
+export type {
+  ChangeEvent,
+  ChangeListener,
+  Watch,
+  WatchEvent,
+  WatchOptions,
+} from './subscribers.js';
 export type { Dot, VersionVector } from './version-vector.js';

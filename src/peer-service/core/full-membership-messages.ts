@@ -19,6 +19,15 @@ export type MembershipMessage =
   /** A member's whole state: on change, periodically, or to help a lagging sender. */
   | { readonly type: 'gossip'; readonly state: MembershipStateData };
 
+/**
+ * Timers the full-membership core arms itself through `setTimer` effects (the first
+ * one from `initFullMembership`). A shell keeps at most one timer per key (compare
+ * keys by `type`) and feeds `{ type: 'timer', key }` back when one fires.
+ */
+export type FullMembershipTimer =
+  /** Every `periodicInterval`: gossip to every member, retry a pending join, collect tombstones. */
+  { readonly type: 'periodic' };
+
 /** Inputs of {@link stepFullMembership}. */
 export type FullMembershipEvent =
   /**
@@ -33,10 +42,10 @@ export type FullMembershipEvent =
   | { readonly type: 'remove'; readonly name: string }
   /** This node's spec changed while running (e.g. a new port): announce it. */
   | { readonly type: 'updateSpec'; readonly spec: NodeSpec }
-  /** A membership message from the authenticated peer `from`. */
+  /** A membership message from the authenticated peer `from`, already validated (see `parseMembershipMessage`). */
   | { readonly type: 'receive'; readonly from: string; readonly msg: MembershipMessage }
-  /** Periodic work (every `periodicInterval`): gossip, join retry, tombstone collection. */
-  | { readonly type: 'tick' };
+  /** A timer armed by a `setTimer` effect fired. */
+  | { readonly type: 'timer'; readonly key: FullMembershipTimer };
 
 /**
  * Outputs of {@link stepFullMembership}. The shell carries them out in order: in
@@ -68,4 +77,6 @@ export type FullMembershipEffect =
       readonly type: 'reset';
       readonly reason: 'left' | 'removed';
       readonly disconnect: readonly string[];
-    };
+    }
+  /** Arm timer `key` to fire in `delayMs`, replacing one already armed under that key. */
+  | { readonly type: 'setTimer'; readonly key: FullMembershipTimer; readonly delayMs: number };

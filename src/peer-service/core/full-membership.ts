@@ -9,6 +9,7 @@ import type {
   FullMembershipEvent,
   MembershipMessage,
 } from './full-membership-messages.js';
+import { takeDecoded } from './full-membership-wire.js';
 import {
   type AliveEntry,
   aliveEntry,
@@ -30,7 +31,7 @@ import type { NodeSpec } from './node-spec.js';
 
 /** Settings of the full-membership strategy. */
 export interface FullMembershipOptions {
-  /** Milliseconds between `tick` events; the shell owns the timer. */
+  /** Milliseconds between `periodic` timers, which the core arms itself. */
   readonly periodicInterval: number;
 }
 
@@ -63,6 +64,7 @@ export interface MembershipContext {
  */
 export interface FullMembershipState {
   readonly self: string;
+  readonly options: FullMembershipOptions;
   /** This node's current spec. */
   spec: NodeSpec;
   /** This node's membership epoch: grows each time it comes back after a removal. */
@@ -85,20 +87,23 @@ export interface FullMembershipInit {
   readonly now: number;
   /** State saved by a previous run, from {@link snapshotOf}. */
   readonly restored?: MembershipStateData | undefined;
+  readonly options?: Partial<FullMembershipOptions>;
 }
 
 /**
  * Starts a node: a singleton, or the restored view with this node at a new
  * incarnation (which replaces a stale spec of its former self everywhere). The
- * returned effects announce it to restored members.
+ * returned effects announce it to restored members and arm the `periodic` timer.
  *
  * @throws {MembershipDecodeError} when `restored` is malformed.
+ * @throws {InvalidOptionsError} when `options` are out of range.
  */
 export function initFullMembership(init: FullMembershipInit): {
   state: FullMembershipState;
   effects: FullMembershipEffect[];
 } {
   const self = init.spec.name;
+  const options = fullMembershipOptions(init.options);
   let crdt = init.restored === undefined ? emptyCrdt() : fromData(init.restored);
   const prior = crdt.entries.get(self);
   const incarnation = Math.max(init.now, prior === undefined ? 0 : prior.incarnation + 1);
@@ -111,6 +116,7 @@ export function initFullMembership(init: FullMembershipInit): {
   crdt.entries.set(self, aliveEntry(init.spec, epoch, incarnation));
   const state: FullMembershipState = {
     self,
+    options,
     spec: init.spec,
     epoch,
     incarnation,
@@ -123,6 +129,7 @@ export function initFullMembership(init: FullMembershipInit): {
   maintainAcks(state);
   reportMembers(state, effects);
   gossipToMembers(state, effects, undefined);
+  effects.push({ type: 'setTimer', key: { type: 'periodic' }, delayMs: options.periodicInterval });
   return { state, effects };
 }
 
@@ -182,8 +189,11 @@ export function stepFullMembership(
     case 'receive':
       receive(state, event.from, event.msg, ctx, out);
       return out;
-    case 'tick':
-      tick(state, out);
+    case 'timer':
+      if (event.key.type === 'periodic') {
+        out.push({ type: 'setTimer', key: event.key, delayMs: state.options.periodicInterval });
+        tick(state, out);
+      }
       return out;
     default: {
       const unknown: never = event;
@@ -243,7 +253,7 @@ function onJoinReply(
 ): void {
   // Only an awaited reply may replace the view; anything else could smuggle state in.
   if (state.joining !== from) return;
-  const remote = fromData(data);
+  const remote = takeDecoded(data) ?? fromData(data);
   const known = remote.entries.get(state.self);
   if (known !== undefined && outranksSelf(state, known)) {
     // The contact knows a removal or a newer life of this name: come back above it.
@@ -275,7 +285,7 @@ function onGossip(
   // tombstone we collected, must come back through an explicit join.
   const sender = state.crdt.entries.get(from);
   if (sender === undefined) return;
-  const remote = fromData(data);
+  const remote = takeDecoded(data) ?? fromData(data);
   if (sender.kind === 'removed') {
     const claimed = remote.entries.get(from);
     if (claimed === undefined || compareEntries(claimed, sender) <= 0) {

@@ -43,24 +43,42 @@ export type HyParViewMessage<P extends PeerRef = PeerRef> =
       readonly entries: readonly P[];
     };
 
+/**
+ * Timers the HyParView core arms and cancels itself through `setTimer` and
+ * `cancelTimer` effects. A shell keeps at most one timer per key (compare keys by
+ * `type`) and feeds `{ type: 'timer', key }` back when one fires.
+ */
+export type HyParViewTimer =
+  /** Every `shuffleInterval`: one shuffle walk from this node. */
+  | { readonly type: 'shuffle' }
+  /** Every `promotionInterval`: refill the active view, retry lost peers, age requests. */
+  | { readonly type: 'promotion' }
+  /** Armed while the node has no active peer and no request out: join again, with backoff. */
+  | { readonly type: 'rejoin' };
+
 /** Inputs of {@link stepHyParView}. */
 export type HyParViewEvent<P extends PeerRef = PeerRef> =
-  /** Join the overlay through `contact` (an operator or seed-list action). */
+  /**
+   * The node starts: arms the shuffle and promotion timers (at a random phase, so
+   * nodes do not tick in lockstep). `known` are peers remembered from an earlier run
+   * (the views saved in the data dir): they become contacts and passive entries, and
+   * the node joins through one of them at once.
+   */
+  | { readonly type: 'start'; readonly known?: readonly P[] }
+  /** Join the overlay through `contact` (an operator or seed-list action); `contact` is remembered for rejoins. */
   | { readonly type: 'join'; readonly contact: P }
-  /** A message from the authenticated peer named `from`. */
+  /** A message from the authenticated peer named `from`, already validated (see `parseHyParViewMessage`). */
   | { readonly type: 'receive'; readonly from: string; readonly msg: HyParViewMessage<P> }
   /**
    * The connection to `peer` failed or a send to it could not be delivered. Shells
    * report this for active peers and for peers a request was sent to.
    */
   | { readonly type: 'peerDown'; readonly peer: string }
-  /** Every `shuffleInterval`. */
-  | { readonly type: 'shuffleTick' }
-  /** Every `promotionInterval`. */
-  | { readonly type: 'promotionTick' }
+  /** A timer armed by a `setTimer` effect fired. */
+  | { readonly type: 'timer'; readonly key: HyParViewTimer }
   /**
-   * This node leaves the overlay: every active peer is told (`disconnect`) and both
-   * views are emptied. Not reported as `isolated`: the node left on purpose.
+   * This node leaves the overlay: every active peer is told (`disconnect`), both
+   * views, lost peers and contacts are emptied, and the node does not rejoin by itself.
    */
   | { readonly type: 'leave' };
 
@@ -74,8 +92,7 @@ export type HyParViewEffect<P extends PeerRef = PeerRef> =
   | { readonly type: 'disconnect'; readonly peer: string }
   /** The active view after this step (sorted names, self excluded): the broadcast layer's peers. */
   | { readonly type: 'activeViewChanged'; readonly active: readonly string[] }
-  /**
-   * This step left the node with no active, pending or passive peer: it cannot
-   * recover by itself. The shell should `join` again through its seeds.
-   */
-  | { readonly type: 'isolated' };
+  /** Arm timer `key` to fire in `delayMs`, replacing one already armed under that key. */
+  | { readonly type: 'setTimer'; readonly key: HyParViewTimer; readonly delayMs: number }
+  /** Disarm timer `key` if armed; a late `timer` event for it is harmless. */
+  | { readonly type: 'cancelTimer'; readonly key: HyParViewTimer };

@@ -21,10 +21,17 @@ export interface HyParViewOptions {
   readonly shuffleActiveCount: number;
   /** Passive peers sampled into a shuffle. */
   readonly shufflePassiveCount: number;
-  /** Milliseconds between `shuffleTick` events (the shell's timer). */
+  /** Milliseconds between shuffles (the core's `shuffle` timer). */
   readonly shuffleInterval: number;
-  /** Milliseconds between `promotionTick` events (the shell's timer). */
+  /** Milliseconds between promotion rounds (the core's `promotion` timer). */
   readonly promotionInterval: number;
+  /**
+   * A node whose active view is full asks a random passive peer to link with high
+   * priority (which displaces one link on each side) on average once every this many
+   * promotion rounds; 0 never. Two parts of the overlay that are each full and know of
+   * each other only through passive entries merge this way; see docs/hyparview.md.
+   */
+  readonly explorationRounds: number;
 }
 
 /** Partisan's defaults, translated to peer counts. */
@@ -39,6 +46,7 @@ export const defaultHyParViewOptions: HyParViewOptions = {
   shufflePassiveCount: 4,
   shuffleInterval: 10_000,
   promotionInterval: 5_000,
+  explorationRounds: 0,
 };
 
 /**
@@ -57,6 +65,7 @@ export function hyParViewOptions(overrides: Partial<HyParViewOptions> = {}): HyP
     'shuffleTtl',
     'shuffleActiveCount',
     'shufflePassiveCount',
+    'explorationRounds',
   ];
   for (const key of counts) {
     if (!Number.isSafeInteger(o[key]) || o[key] < 0) {

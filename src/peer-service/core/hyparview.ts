@@ -4,6 +4,7 @@ import type {
   HyParViewEffect,
   HyParViewEvent,
   HyParViewMessage,
+  HyParViewTimer,
   NeighborPriority,
   PeerRef,
 } from './hyparview-messages.js';
@@ -11,6 +12,27 @@ import { type HyParViewOptions, hyParViewOptions } from './hyparview-options.js'
 
 /** How many of our own shuffles we remember, to know what to evict on their replies. */
 const SHUFFLE_MEMORY = 8;
+/** Longest gap between two retries of a lost peer, in promotion rounds (the gaps double up to it). */
+const LOST_BACKOFF_CAP = 64;
+/** Longest rejoin backoff, in promotion intervals. */
+const REJOIN_BACKOFF_CAP = 32;
+/**
+ * Promotion rounds a node must stay below the maximum, refused by every passive peer,
+ * before it insists (a high-priority request) once; then again after as many rounds.
+ * Slow on purpose: insisting displaces one of the receiver's links.
+ */
+const INSIST_AFTER_ROUNDS = 6;
+/** Promotion rounds a refusal is remembered for. */
+const REFUSAL_MEMORY_ROUNDS = 4;
+
+/** A peer that was active (or remembered from an earlier run) and went down: retried with backoff. */
+export interface LostPeer<P extends PeerRef = PeerRef> {
+  readonly peer: P;
+  /** Retries so far. */
+  attempts: number;
+  /** Promotion round of the next retry. */
+  due: number;
+}
 
 /**
  * One node's HyParView state. Owned by a single shell (or the simulator); steps
@@ -26,8 +48,12 @@ export interface HyParViewState<P extends PeerRef = PeerRef> {
   readonly passive: Map<string, P>;
   /** Outstanding `neighbor` requests: name to the promotion round they were sent in. */
   readonly pending: Map<string, number>;
-  /** Peers that rejected us since the last promotion tick: not asked again until then. */
-  readonly rejected: Set<string>;
+  /**
+   * Peers that rejected us, by the promotion round of the refusal: not asked with low
+   * priority again for {@link REFUSAL_MEMORY_ROUNDS} rounds, so a node refilling its
+   * view works through its passive peers instead of asking the same full ones.
+   */
+  readonly rejected: Map<string, number>;
   /** Count of promotion ticks seen; ages pending requests without a clock. */
   round: number;
   nextShuffleId: number;
@@ -38,6 +64,24 @@ export interface HyParViewState<P extends PeerRef = PeerRef> {
    * Its former peers keep it as passive and would otherwise promote it at once.
    */
   left: boolean;
+  /**
+   * Former active peers that went down, retried on promotion rounds with doubling
+   * gaps (up to {@link LOST_BACKOFF_CAP} rounds, for as long as they stay among the
+   * most recently lost) by a request that cannot be refused:
+   * when a crashed peer restarts or a partition heals, the two sides link again even
+   * if both are full, so the overlay does not stay split in islands.
+   */
+  readonly lost: Map<string, LostPeer<P>>;
+  /** Who to join through when the node ends up with no peer: seeds joined through and peers known at start. */
+  readonly contacts: Map<string, P>;
+  /** Whether the `rejoin` timer is armed. */
+  rejoinArmed: boolean;
+  /** Rejoins tried since the node last had an active peer: the backoff exponent. */
+  rejoinAttempts: number;
+  /** Promotion round since which the active view is below its maximum (undefined when full). */
+  belowMaxSince: number | undefined;
+  /** Promotion round of the last high-priority request sent to fill a free slot. */
+  lastInsist: number;
 }
 
 /** What the core needs from the outside world on every step. */
@@ -60,17 +104,38 @@ export function createHyParView<P extends PeerRef>(
     active: new Map(),
     passive: new Map(),
     pending: new Map(),
-    rejected: new Set(),
+    rejected: new Map(),
     round: 0,
     nextShuffleId: 0,
     shuffles: new Map(),
     left: false,
+    lost: new Map(),
+    contacts: new Map(),
+    rejoinArmed: false,
+    rejoinAttempts: 0,
+    belowMaxSince: 0,
+    lastInsist: Number.NEGATIVE_INFINITY,
   };
 }
 
 /** Active peers, sorted, self excluded. */
 export function activeOf<P extends PeerRef>(state: HyParViewState<P>): string[] {
   return [...state.active.keys()].sort();
+}
+
+/**
+ * Every peer this node knows (active, passive, lost, contacts), active first, no
+ * duplicates, self excluded: what a shell saves in the data dir and hands back as
+ * `start.known` after a restart. Empty after `leave`.
+ */
+export function knownPeersOf<P extends PeerRef>(state: HyParViewState<P>): P[] {
+  const out = new Map<string, P>();
+  for (const p of state.active.values()) out.set(p.name, p);
+  for (const p of state.passive.values()) if (!out.has(p.name)) out.set(p.name, p);
+  for (const l of state.lost.values()) if (!out.has(l.peer.name)) out.set(l.peer.name, l.peer);
+  for (const p of state.contacts.values()) if (!out.has(p.name)) out.set(p.name, p);
+  out.delete(state.self.name);
+  return [...out.values()];
 }
 
 /**
@@ -86,11 +151,14 @@ export function stepHyParView<P extends PeerRef>(
   const before = [...state.active.keys()];
   const s = new Step(state, ctx.rng);
   switch (event.type) {
+    case 'start':
+      s.start(event.known ?? []);
+      break;
     case 'join':
       if (event.contact.name === state.self.name) throw new JoinSelfError(state.self.name);
       state.left = false;
-      s.addActive(event.contact);
-      s.send(event.contact, { type: 'join', peer: state.self });
+      s.remember(event.contact);
+      s.join(event.contact);
       break;
     case 'receive':
       if (event.from !== state.self.name) s.receive(event.from, event.msg);
@@ -98,11 +166,8 @@ export function stepHyParView<P extends PeerRef>(
     case 'peerDown':
       s.peerDown(event.peer);
       break;
-    case 'shuffleTick':
-      s.shuffle();
-      break;
-    case 'promotionTick':
-      s.promotionTick();
+    case 'timer':
+      s.timer(event.key);
       break;
     case 'leave':
       s.leave();
@@ -115,15 +180,9 @@ export function stepHyParView<P extends PeerRef>(
   if (before.length !== state.active.size || before.some((name) => !state.active.has(name))) {
     s.out.push({ type: 'activeViewChanged', active: activeOf(state) });
   }
-  if (
-    event.type !== 'leave' &&
-    state.active.size === 0 &&
-    state.pending.size === 0 &&
-    state.passive.size === 0 &&
-    before.length + state.pending.size > 0
-  ) {
-    s.out.push({ type: 'isolated' });
-  }
+  s.watchIsolation();
+  if (state.active.size >= state.options.activeMaxSize) state.belowMaxSince = undefined;
+  else state.belowMaxSince ??= state.round;
   return s.out;
 }
 
@@ -141,6 +200,103 @@ class Step<P extends PeerRef> {
 
   send(to: P, msg: HyParViewMessage<P>): void {
     this.out.push({ type: 'send', to, msg });
+  }
+
+  private setTimer(key: HyParViewTimer, delayMs: number): void {
+    this.out.push({ type: 'setTimer', key, delayMs });
+  }
+
+  start(known: readonly P[]): void {
+    // A random first phase: nodes started together must not tick in lockstep.
+    this.setTimer({ type: 'shuffle' }, Math.max(1, this.rng.next() * this.o.shuffleInterval));
+    this.setTimer({ type: 'promotion' }, Math.max(1, this.rng.next() * this.o.promotionInterval));
+    for (const peer of known) {
+      if (peer.name === this.st.self.name) continue;
+      this.remember(peer);
+      this.addPassive(peer, undefined);
+    }
+    // Restarted with remembered peers: join through one now rather than wait to be found.
+    if (this.st.contacts.size > 0 && this.st.active.size === 0) this.rejoin();
+  }
+
+  /** Keeps `peer` as a contact to rejoin through, within the passive view's bound. */
+  remember(peer: P): void {
+    const contacts = this.st.contacts;
+    if (peer.name === this.st.self.name) return;
+    contacts.delete(peer.name);
+    contacts.set(peer.name, peer);
+    const bound = Math.max(1, this.o.passiveMaxSize);
+    while (contacts.size > bound) {
+      const oldest = contacts.keys().next().value;
+      if (oldest === undefined) break;
+      contacts.delete(oldest);
+    }
+  }
+
+  join(contact: P): void {
+    this.addActive(contact);
+    this.send(contact, { type: 'join', peer: this.st.self });
+  }
+
+  timer(key: HyParViewTimer): void {
+    switch (key.type) {
+      case 'shuffle':
+        this.setTimer(key, this.o.shuffleInterval);
+        this.shuffle();
+        return;
+      case 'promotion':
+        this.setTimer(key, this.o.promotionInterval);
+        this.promotionTick();
+        return;
+      case 'rejoin':
+        this.st.rejoinArmed = false;
+        if (this.st.active.size === 0 && this.st.pending.size === 0) this.rejoin();
+        return;
+      default: {
+        const unknown: never = key;
+        throw new TypeError(`unknown HyParView timer ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /**
+   * Arms the rejoin timer while the node has no active peer and no request out (and
+   * someone to try), with a backoff doubling per failed attempt; disarms it once a
+   * peer is active (the backoff resets when one is still active at a promotion round).
+   */
+  watchIsolation(): void {
+    const st = this.st;
+    if (st.active.size > 0) {
+      // The backoff is reset by the promotion round, not here: a join makes its
+      // contact active before the contact answers, and a dead contact must not
+      // reset the backoff it is the cause of.
+      if (st.rejoinArmed) {
+        st.rejoinArmed = false;
+        this.out.push({ type: 'cancelTimer', key: { type: 'rejoin' } });
+      }
+      return;
+    }
+    if (st.left || st.rejoinArmed || st.pending.size > 0) return;
+    if (st.contacts.size + st.lost.size + st.passive.size === 0) return;
+    const factor = Math.min(2 ** st.rejoinAttempts, REJOIN_BACKOFF_CAP);
+    // Jitter in [0.5, 1) of the gap: isolated nodes of one crash do not retry together.
+    const delay = this.o.promotionInterval * factor * (0.5 + this.rng.next() / 2);
+    st.rejoinArmed = true;
+    this.setTimer({ type: 'rejoin' }, Math.max(1, delay));
+  }
+
+  /** Joins through a random contact, lost peer or passive peer (the first that answers wins). */
+  private rejoin(): void {
+    const st = this.st;
+    const candidates = new Map<string, P>();
+    for (const p of st.contacts.values()) candidates.set(p.name, p);
+    for (const l of st.lost.values()) candidates.set(l.peer.name, l.peer);
+    for (const p of st.passive.values()) candidates.set(p.name, p);
+    candidates.delete(st.self.name);
+    const contact = pickOne(this.rng, [...candidates.values()]);
+    if (contact === undefined) return;
+    st.rejoinAttempts++;
+    this.join(contact);
   }
 
   receive(from: string, msg: HyParViewMessage<P>): void {
@@ -240,7 +396,7 @@ class Step<P extends PeerRef> {
   private onNeighborRejected(peer: P): void {
     const st = this.st;
     st.pending.delete(peer.name);
-    st.rejected.add(peer.name);
+    st.rejected.set(peer.name, st.round);
     if (!st.active.has(peer.name)) this.addPassive(peer, undefined);
     if (this.belowMinimum()) this.promote();
   }
@@ -287,12 +443,48 @@ class Step<P extends PeerRef> {
   peerDown(name: string): void {
     const st = this.st;
     st.passive.delete(name);
-    if (st.active.has(name)) {
+    const peer = st.active.get(name);
+    if (peer !== undefined) {
       this.removeActive(name);
+      this.addLost(peer);
       // Replace the lost link, as the protocol asks, unless requests already cover it.
       if (this.hasFreeSlot()) this.promote();
     } else if (st.pending.delete(name)) {
+      this.lostRetryFailed(name);
       if (this.belowMinimum()) this.promote();
+    }
+  }
+
+  private addLost(peer: P): void {
+    const lost = this.st.lost;
+    lost.delete(peer.name);
+    lost.set(peer.name, { peer, attempts: 0, due: this.st.round + 1 });
+    const bound = Math.max(1, this.o.passiveMaxSize);
+    while (lost.size > bound) {
+      const oldest = lost.keys().next().value;
+      if (oldest === undefined) break;
+      lost.delete(oldest);
+    }
+  }
+
+  /** A retry of a lost peer went unanswered or failed: back off. */
+  private lostRetryFailed(name: string): void {
+    const entry = this.st.lost.get(name);
+    if (entry === undefined) return;
+    entry.attempts++;
+    entry.due = this.st.round + Math.min(2 ** entry.attempts, LOST_BACKOFF_CAP);
+  }
+
+  /** Asks every lost peer whose retry is due to link again; it cannot refuse. */
+  private retryLost(): void {
+    const st = this.st;
+    for (const [name, entry] of st.lost) {
+      if (entry.due > st.round || st.pending.has(name)) continue;
+      if (st.active.has(name)) {
+        st.lost.delete(name);
+        continue;
+      }
+      this.requestNeighbor(entry.peer, 'high');
     }
   }
 
@@ -326,11 +518,30 @@ class Step<P extends PeerRef> {
     for (const [name, round] of st.pending) {
       if (round < st.round - 1) {
         st.pending.delete(name);
-        st.passive.delete(name);
+        if (st.lost.has(name)) this.lostRetryFailed(name);
+        else st.passive.delete(name);
       }
     }
-    st.rejected.clear();
-    if (this.belowMinimum()) this.promote();
+    for (const [name, round] of st.rejected) {
+      if (round <= st.round - REFUSAL_MEMORY_ROUNDS) st.rejected.delete(name);
+    }
+    if (st.left) return;
+    if (st.active.size > 0) st.rejoinAttempts = 0;
+    this.retryLost();
+    // Refill up to the maximum, not just the minimum: a node left below it by
+    // failures keeps asking, and an island of nodes that all have room meets the rest
+    // of the overlay through its passive entries.
+    if (this.hasFreeSlot()) {
+      if (!(this.longBelowMaximum() && this.insist())) this.promote();
+    } else if (this.exploring()) {
+      this.insist();
+    }
+  }
+
+  /** A full node's rare random exploration (see `explorationRounds`). */
+  private exploring(): boolean {
+    const every = this.o.explorationRounds;
+    return every > 0 && this.st.active.size >= this.o.activeMaxSize && this.rng.next() * every < 1;
   }
 
   addActive(peer: P): void {
@@ -338,6 +549,7 @@ class Step<P extends PeerRef> {
     if (peer.name === st.self.name) return;
     st.pending.delete(peer.name);
     st.passive.delete(peer.name);
+    st.lost.delete(peer.name);
     if (st.active.has(peer.name)) {
       st.active.set(peer.name, peer);
       return;
@@ -358,7 +570,13 @@ class Step<P extends PeerRef> {
     st.pending.clear();
     st.rejected.clear();
     st.shuffles.clear();
+    st.lost.clear();
+    st.contacts.clear();
     st.left = true;
+    if (st.rejoinArmed) {
+      st.rejoinArmed = false;
+      this.out.push({ type: 'cancelTimer', key: { type: 'rejoin' } });
+    }
   }
 
   private dropRandomActive(): void {
@@ -437,6 +655,33 @@ class Step<P extends PeerRef> {
       const insist = pickOne(this.rng, refused);
       if (insist !== undefined) this.requestNeighbor(insist, 'high');
     }
+  }
+
+  /**
+   * A high-priority request to a random passive peer, for a node long below the
+   * maximum: an island whose nodes all have room (restarted nodes linked only to
+   * each other) is refused by a full overlay forever otherwise. The receiver drops
+   * one of its links for it, so this happens at most once per
+   * {@link INSIST_AFTER_ROUNDS} rounds.
+   */
+  private insist(): boolean {
+    const st = this.st;
+    const candidates = [...st.passive.values()].filter((p) => !st.pending.has(p.name));
+    const peer = pickOne(this.rng, candidates);
+    if (peer === undefined) return false;
+    st.lastInsist = st.round;
+    this.requestNeighbor(peer, 'high');
+    return true;
+  }
+
+  /** Below the maximum for {@link INSIST_AFTER_ROUNDS} rounds and not insisted for as long. */
+  private longBelowMaximum(): boolean {
+    const st = this.st;
+    return (
+      st.belowMaxSince !== undefined &&
+      st.round - st.belowMaxSince >= INSIST_AFTER_ROUNDS &&
+      st.round - st.lastInsist >= INSIST_AFTER_ROUNDS
+    );
   }
 
   private requestNeighbor(peer: P, priority: NeighborPriority): void {

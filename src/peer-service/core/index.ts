@@ -21,19 +21,24 @@ export {
 export type {
   FullMembershipEffect,
   FullMembershipEvent,
+  FullMembershipTimer,
   MembershipMessage,
 } from './full-membership-messages.js';
+export { parseMembershipMessage } from './full-membership-wire.js';
 export {
   activeOf,
   createHyParView,
   type HyParViewContext,
   type HyParViewState,
+  knownPeersOf,
+  type LostPeer,
   stepHyParView,
 } from './hyparview.js';
 export type {
   HyParViewEffect,
   HyParViewEvent,
   HyParViewMessage,
+  HyParViewTimer,
   NeighborPriority,
   PeerRef,
 } from './hyparview-messages.js';
@@ -42,6 +47,11 @@ export {
   type HyParViewOptions,
   hyParViewOptions,
 } from './hyparview-options.js';
+export {
+  MAX_SHUFFLE_ENTRIES,
+  MAX_WIRE_TTL,
+  parseHyParViewMessage,
+} from './hyparview-wire.js';
 export {
   type AliveEntry,
   aliveEntry,
@@ -66,3 +76,4 @@ export {
   toData,
 } from './membership-crdt.js';
 export { type ChannelSpec, canonicalSpec, type ListenAddr, type NodeSpec } from './node-spec.js';
+export { type WireParse, WireRejection } from './wire-spec.js';

@@ -7,7 +7,7 @@ import {
   startInitiator,
 } from '../../../src/handlers/metadata/exchange.js';
 import { applyWrite, type MetadataObject } from '../../../src/handlers/metadata/object.js';
-import { ReplicaStore } from '../../../src/handlers/metadata/store.js';
+import { ReplicaStore } from '../../../src/handlers/metadata/replica.js';
 import { overTheWire } from './cluster-harness.js';
 
 const shape = { segments: 64, groupSize: 8 };

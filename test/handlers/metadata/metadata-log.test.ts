@@ -6,9 +6,9 @@ import {
   frameRecord,
   LOG_FILE,
   type LogRecord,
-  LogStore,
+  MetadataLog,
   parseLog,
-} from '../../../src/handlers/metadata/log-store.js';
+} from '../../../src/handlers/metadata/metadata-log.js';
 import { applyWrite } from '../../../src/handlers/metadata/object.js';
 
 const P = ['p', 's'] as const;
@@ -32,11 +32,11 @@ function putRecord(key: string, value: unknown): LogRecord {
 
 describe('append-only log', () => {
   it('reads back every appended record in order', async () => {
-    const { log } = await LogStore.open({ dir });
+    const { log } = await MetadataLog.open({ dir });
     await Promise.all([log.append(putRecord('a', 1)), log.append(putRecord('b', 2))]);
     await log.append({ type: 'forget', prefix: P, key: 'a', clock: [['a', 1]] });
     await log.close();
-    const { log: again, records, truncatedBytes } = await LogStore.open({ dir });
+    const { log: again, records, truncatedBytes } = await MetadataLog.open({ dir });
     await again.close();
     expect(truncatedBytes).toBe(0);
     expect(
@@ -47,7 +47,7 @@ describe('append-only log', () => {
   });
 
   it('cuts off a torn tail and appends cleanly after it', async () => {
-    const { log } = await LogStore.open({ dir });
+    const { log } = await MetadataLog.open({ dir });
     await log.append(putRecord('a', 1));
     await log.close();
     const file = join(dir, LOG_FILE);
@@ -56,12 +56,12 @@ describe('append-only log', () => {
       file,
       Buffer.concat([await readFile(file), whole.subarray(0, whole.length - 3)]),
     );
-    const opened = await LogStore.open({ dir });
+    const opened = await MetadataLog.open({ dir });
     expect(opened.truncatedBytes).toBe(whole.length - 3);
     expect(opened.records).toHaveLength(1);
     await opened.log.append(putRecord('c', 3));
     await opened.log.close();
-    const { log: last, records } = await LogStore.open({ dir });
+    const { log: last, records } = await MetadataLog.open({ dir });
     await last.close();
     expect(records.map((r) => (r.type === 'put' ? r.key : r.type))).toEqual(['a', 'c']);
   });
@@ -77,7 +77,7 @@ describe('append-only log', () => {
   });
 
   it('compacts to one record per live key, and reloads the same state', async () => {
-    const { log } = await LogStore.open({ dir, compactMinBytes: 1 << 30 });
+    const { log } = await MetadataLog.open({ dir, compactMinBytes: 1 << 30 });
     const live = new Map<string, LogRecord>();
     for (let round = 0; round < 20; round++) {
       for (let k = 0; k < 10; k++) {
@@ -94,7 +94,7 @@ describe('append-only log', () => {
     expect(after).toBeLessThan(before / 10);
     await log.append(putRecord('k0', 'after-compaction'));
     await log.close();
-    const { log: again, records } = await LogStore.open({ dir });
+    const { log: again, records } = await MetadataLog.open({ dir });
     await again.close();
     const last = new Map<string, unknown>();
     for (const r of records) if (r.type === 'put') last.set(r.key, r.object.siblings[0]);
@@ -104,7 +104,7 @@ describe('append-only log', () => {
   });
 
   it('compacts by itself once the log outgrows its live data', async () => {
-    const { log } = await LogStore.open({ dir, compactMinBytes: 4096 });
+    const { log } = await MetadataLog.open({ dir, compactMinBytes: 4096 });
     const live = new Map<string, LogRecord>();
     log.setSnapshotSource(() => live.values());
     for (let i = 0; i < 200; i++) {
@@ -122,6 +122,6 @@ describe('append-only log', () => {
       join(dir, LOG_FILE),
       frameRecord({ type: 'header', format: 'something-else', version: 1 }),
     );
-    await expect(LogStore.open({ dir })).rejects.toMatchObject({ name: 'LogFormatError' });
+    await expect(MetadataLog.open({ dir })).rejects.toMatchObject({ name: 'LogFormatError' });
   });
 });

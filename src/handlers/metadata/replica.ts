@@ -133,10 +133,21 @@ export class ReplicaStore {
     const before = this.get(prefix, key);
     if (before === undefined) {
       const gone = this.forgottenClock(prefix, key);
-      if (gone !== undefined && descends(gone, incoming.clock)) {
+      if (gone === undefined) {
+        return { changed: true, entry: this.set(prefix, key, incoming, now), before };
+      }
+      if (descends(gone, incoming.clock)) return { changed: false, entry: undefined, before };
+      // The collected tombstone still supersedes whatever the incoming object holds
+      // from before the delete: merge against its clock rather than take the object as
+      // it is, or a value the delete removed would come back.
+      const merged = mergeObjects({ clock: gone, siblings: [] }, incoming);
+      if (merged.siblings.length === 0) {
+        // Only writes the delete already superseded: stay collected, but remember
+        // the larger clock so that later copies of them are refused as well.
+        this.remember(prefix, key, merged.clock, this.forgottenAt(prefix, key) ?? now);
         return { changed: false, entry: undefined, before };
       }
-      return { changed: true, entry: this.set(prefix, key, incoming, now), before };
+      return { changed: true, entry: this.set(prefix, key, merged, now), before };
     }
     const merged = mergeObjects(before.object, incoming);
     if (sameObject(merged, before.object)) return { changed: false, entry: before, before };
@@ -149,13 +160,21 @@ export class ReplicaStore {
    */
   forget(prefix: FullPrefix, key: MetadataKey, clock: VersionVector, now: number): void {
     this.remove(prefix, key);
+    this.remember(prefix, key, clock, now);
+  }
+
+  private remember(prefix: FullPrefix, key: MetadataKey, clock: VersionVector, at: number): void {
     const id = prefixId(prefix);
     let keys = this.forgotten.get(id);
     if (keys === undefined) {
       keys = new Map();
       this.forgotten.set(id, keys);
     }
-    keys.set(key, { clock, at: now });
+    keys.set(key, { clock, at });
+  }
+
+  private forgottenAt(prefix: FullPrefix, key: MetadataKey): number | undefined {
+    return this.forgotten.get(prefixId(prefix))?.get(key)?.at;
   }
 
   /** The clock of a collected tombstone still remembered for this key. */

@@ -1,105 +1,49 @@
 /**
- * The replicated metadata store: the public API (put, get, delete, fold, subscribe),
- * the answers the broadcast handler gives (merge, isStale, graft), and the driver of
- * anti-entropy exchanges. The pure parts live next door (clocks, objects, hash trees,
- * the exchange protocol, the in-memory replica); this class owns the I/O at the edges:
- * the log, the injected broadcast and peer calls, and subscriber callbacks.
+ * The replicated metadata store's public API (put, get, delete, list, watch), the
+ * answers the broadcast handler gives (merge, isStale, graft), and the wiring of its
+ * parts: the in-memory replica, the log (replayed at open by log-replay), the exchange
+ * driver, and the subscribers. The pure parts live next door.
  */
 import { randomBytes } from 'node:crypto';
+import type { MetadataBroadcast, MetadataId } from './broadcast-messages.js';
+import { ChangeFeed, type WatchScope } from './change-feed.js';
+import { encode } from './codec.js';
 import {
-  ExchangeFailedError,
   InvalidMetadataOptionError,
+  KeyTooLongError,
   MalformedDataError,
+  StaleContextError,
   StoreClosedError,
+  ValueTooLargeError,
 } from './errors.js';
 import {
   answer,
   DEFAULT_EXCHANGE_LIMITS,
-  type ExchangeCounters,
   type ExchangeEffect,
   type ExchangeLimits,
   type ExchangeRequest,
   type ExchangeResponse,
-  nextRequest,
-  onResponse,
-  startInitiator,
 } from './exchange.js';
-import { type LogRecord, LogStore } from './log-store.js';
+import { type ExchangeRpc, type MetadataExchange, runExchange } from './exchange-driver.js';
+import { replayLog } from './log-replay.js';
 import { checkShape, DEFAULT_TREE_SHAPE, type TreeShape } from './merkle-tree.js';
-import {
-  applyWrite,
-  isTombstone,
-  lastWriterWins,
-  liveValues,
-  type MetadataObject,
-  parseObject,
-  type Sibling,
-  type Write,
-} from './object.js';
+import { type LogRecord, MetadataLog } from './metadata-log.js';
+import { applyWrite, liveValues, type MetadataObject, type Sibling, type Write } from './object.js';
 import { checkPlainValue } from './plain-value.js';
-import { checkKey, checkPrefix, type FullPrefix, type MetadataKey, prefixId } from './prefix.js';
-import { ReplicaStore } from './store.js';
+import { checkKey, checkPrefix, type FullPrefix, type MetadataKey } from './prefix.js';
+import { ReplicaStore } from './replica.js';
+import { type Resolver, resolverOf } from './resolver.js';
 import {
-  counterOf,
-  type Dot,
-  descends,
-  isVersionVector,
-  type VersionVector,
-} from './version-vector.js';
-
-/** What a local write hands to the broadcast layer, and what travels as the payload. */
-export interface MetadataBroadcast {
-  readonly prefix: FullPrefix;
-  readonly key: MetadataKey;
-  readonly object: MetadataObject;
-}
-
-/** The broadcast id: enough for `isStale` to answer from the clock alone. */
-export interface MetadataId {
-  readonly prefix: FullPrefix;
-  readonly key: MetadataKey;
-  readonly clock: VersionVector;
-}
+  type ChangeListener,
+  Subscribers,
+  type Watch,
+  type WatchEvent,
+  type WatchOptions,
+} from './subscribers.js';
+import { type Dot, descends, isVersionVector, type VersionVector } from './version-vector.js';
 
 /** Called after every local write is durable; the node wires it to the broadcast server's cast. */
 export type BroadcastFn = (message: MetadataBroadcast) => void;
-
-/**
- * Remote calls for exchanges; the node wires it to calls over channels, which end in
- * the peer's {@link MetadataStore.handleExchangeRequest}. Rejects on timeout or when
- * the peer cannot be reached.
- */
-export interface ExchangeRpc {
-  call(peer: string, request: ExchangeRequest, timeoutMs: number): Promise<ExchangeResponse>;
-}
-
-/** A change seen by subscribers. */
-export interface ChangeEvent {
-  readonly prefix: FullPrefix;
-  readonly key: MetadataKey;
-  /** `local` for a write made through this store, `remote` for one merged from a peer. */
-  readonly origin: 'local' | 'remote';
-  readonly object: MetadataObject;
-  /** Live values, in dot order; several when writes were concurrent. */
-  readonly values: readonly unknown[];
-  /** True when every sibling is a tombstone. */
-  readonly deleted: boolean;
-}
-
-/** Listener of {@link MetadataStore.subscribe}. */
-export type ChangeListener = (event: ChangeEvent) => void;
-
-/** What a resolver decides: keep this value, or the key is deleted. */
-export type Resolution = Write;
-
-/** Picks one outcome from concurrent siblings; must be deterministic to converge. */
-export type Resolver = (siblings: readonly Sibling[]) => Resolution;
-
-/** The built-in resolver: the sibling with the latest timestamp (ties broken by dot). */
-export const lwwResolver: Resolver = (siblings) => {
-  const winner = lastWriterWins(siblings);
-  return winner.kind === 'value' ? { kind: 'value', value: winner.value } : { kind: 'tombstone' };
-};
 
 /** Options of {@link MetadataStore.get}. */
 export interface GetOptions {
@@ -118,6 +62,13 @@ export interface WriteOptions {
    * exactly what that read saw. Without it, the write replaces everything held here.
    */
   readonly context?: VersionVector;
+  /**
+   * Write only if `context` covers everything held here (nobody wrote the key since the
+   * context was read, as far as this replica knows); otherwise throw
+   * {@link StaleContextError} with the current siblings and write nothing. A context of
+   * `[]` means "only if the key does not exist". Without a context, always writes.
+   */
+  readonly compareAndSet?: boolean;
 }
 
 /** What a write returns once durable and broadcast. */
@@ -152,18 +103,26 @@ export interface IterateOptions {
   readonly includeDeleted?: boolean;
 }
 
-/** How an exchange ended, from the initiator's side. */
-export interface ExchangeSummary extends ExchangeCounters {
-  readonly peer: string;
-  readonly outcome: 'completed' | 'cancelled' | 'failed';
-  readonly error?: unknown;
+/** Options of {@link MetadataStore.list}. */
+export interface ListOptions {
+  /** Start after this key (the `next` of the previous page). */
+  readonly after?: MetadataKey;
+  /** Keys per page (default 100). */
+  readonly limit?: number;
+  readonly resolver?: 'lww' | Resolver;
 }
 
-/** A running exchange: the broadcast server's handle plus the typed result. */
-export interface MetadataExchange {
-  readonly done: Promise<ExchangeSummary>;
-  cancel(): void;
+/** One page of {@link MetadataStore.list}. */
+export interface ListPage {
+  readonly entries: readonly (FoldEntry & { readonly context: VersionVector })[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  readonly next?: MetadataKey;
 }
+
+/** Default limits; see docs/metadata.md. */
+export const DEFAULT_MAX_KEY_LENGTH = 1024;
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
+export const DEFAULT_FEED_CAPACITY = 2048;
 
 /** Options of {@link MetadataStore.open}. */
 export interface MetadataStoreOptions {
@@ -202,6 +161,12 @@ export interface MetadataStoreOptions {
   readonly exchangeLimits?: Partial<ExchangeLimits>;
   /** Timeout of one exchange request (default 10 s). */
   readonly exchangeTimeoutMs?: number;
+  /** Longest key accepted by `put` and `delete`, in characters (default 1024). */
+  readonly maxKeyLength?: number;
+  /** Largest value accepted by `put`, msgpack-encoded bytes (default 64 KiB). */
+  readonly maxValueBytes?: number;
+  /** Changes kept for watches to resume from (default 2048). */
+  readonly feedCapacity?: number;
   /** Receives errors that have no caller to go to (a throwing subscriber, a failed exchange). */
   readonly onError?: (error: unknown) => void;
 }
@@ -215,6 +180,14 @@ function actorOf(options: MetadataStoreOptions, now: () => number): string {
   // Time alone could repeat (a clock set back, two starts in one millisecond); the
   // random part makes a memory-only incarnation's actor unique in practice.
   return `${options.node}#${now().toString(36)}.${randomBytes(4).toString('hex')}`;
+}
+
+function positiveInt(option: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < 1) {
+    throw new InvalidMetadataOptionError(option, v, 'an integer >= 1');
+  }
+  return v;
 }
 
 function nonNegative(option: string, value: number | undefined, fallback: number): number {
@@ -231,7 +204,7 @@ export class MetadataStore {
   /** The actor this node writes dots as. */
   readonly actor: string;
   private readonly replica: ReplicaStore;
-  private readonly log: LogStore | undefined;
+  private readonly log: MetadataLog | undefined;
   private readonly now: () => number;
   private readonly broadcastFn: BroadcastFn;
   private readonly rpc: ExchangeRpc;
@@ -240,7 +213,9 @@ export class MetadataStore {
   private readonly limits: ExchangeLimits;
   private readonly timeoutMs: number;
   private readonly onError: (error: unknown) => void;
-  private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly subscribers: Subscribers;
+  private readonly maxKeyLength: number;
+  private readonly maxValueBytes: number;
   private readonly running = new Set<MetadataExchange>();
   private readonly retentionMs: number;
   /** The highest counter this actor has used on any key: every new dot is above it. */
@@ -252,7 +227,7 @@ export class MetadataStore {
   private constructor(
     options: MetadataStoreOptions,
     replica: ReplicaStore,
-    log: LogStore | undefined,
+    log: MetadataLog | undefined,
     now: () => number,
   ) {
     this.node = options.node;
@@ -276,6 +251,19 @@ export class MetadataStore {
         throw new InvalidMetadataOptionError(name, v, 'an integer >= 1');
     }
     this.onError = options.onError ?? (() => undefined);
+    this.maxKeyLength = positiveInt('maxKeyLength', options.maxKeyLength, DEFAULT_MAX_KEY_LENGTH);
+    this.maxValueBytes = positiveInt(
+      'maxValueBytes',
+      options.maxValueBytes,
+      DEFAULT_MAX_VALUE_BYTES,
+    );
+    const capacity = positiveInt('feedCapacity', options.feedCapacity, DEFAULT_FEED_CAPACITY);
+    // A new epoch per open: the ring is not persisted, so tokens of an earlier run
+    // cannot be resumed and must say so.
+    this.subscribers = new Subscribers(
+      new ChangeFeed(`${now().toString(36)}${randomBytes(3).toString('hex')}`, capacity),
+      this.onError,
+    );
   }
 
   /**
@@ -290,10 +278,10 @@ export class MetadataStore {
     checkShape(shape);
     const now = options.now ?? Date.now;
     const replica = new ReplicaStore(shape);
-    let log: LogStore | undefined;
+    let log: MetadataLog | undefined;
     let floor = 0;
     if (options.dataDir !== undefined) {
-      const loaded = await LogStore.open({
+      const loaded = await MetadataLog.open({
         dir: options.dataDir,
         ...(options.fsync !== undefined ? { fsync: options.fsync } : {}),
         ...(options.compactMinBytes !== undefined
@@ -301,32 +289,7 @@ export class MetadataStore {
           : {}),
       });
       log = loaded.log;
-      const loadedAt = now();
-      const actor = actorOf(options, now);
-      const counters = (clock: VersionVector): void => {
-        floor = Math.max(floor, counterOf(clock, actor));
-      };
-      for (const record of loaded.records) {
-        switch (record.type) {
-          case 'put':
-            replica.set(record.prefix, record.key, record.object, loadedAt);
-            counters(record.object.clock);
-            break;
-          case 'forget':
-            replica.forget(record.prefix, record.key, record.clock, loadedAt);
-            counters(record.clock);
-            break;
-          case 'floor':
-            if (record.actor === actor) floor = Math.max(floor, record.counter);
-            break;
-          case 'header':
-            break;
-          default: {
-            const unreachable: never = record;
-            throw new Error(`unknown record ${String(unreachable)}`);
-          }
-        }
-      }
+      floor = replayLog(loaded.records, replica, actorOf(options, now), now());
     }
     const store = new MetadataStore(options, replica, log, now);
     store.counterFloor = floor;
@@ -336,24 +299,29 @@ export class MetadataStore {
 
   // ---- public API -------------------------------------------------------------------
 
-  /** Writes a value; resolves once it is durable (with a data dir) and broadcast. */
-  put(
+  /**
+   * Writes a value; resolves once it is durable (with a data dir) and broadcast. Bad
+   * input (prefix, key, value, context) rejects and writes nothing.
+   */
+  async put(
     prefix: FullPrefix,
     key: MetadataKey,
     value: unknown,
     options?: WriteOptions,
   ): Promise<WriteResult> {
     checkPrefix(prefix);
-    checkKey(key);
+    this.checkKeyLength(key);
     checkPlainValue(value);
-    return this.write(prefix, key, { kind: 'value', value }, options?.context);
+    const bytes = encode(value).byteLength;
+    if (bytes > this.maxValueBytes) throw new ValueTooLargeError(bytes, this.maxValueBytes);
+    return this.write(prefix, key, { kind: 'value', value }, options);
   }
 
   /** Deletes a key by writing a tombstone (collected later, see docs/metadata.md). */
-  delete(prefix: FullPrefix, key: MetadataKey, options?: WriteOptions): Promise<WriteResult> {
+  async delete(prefix: FullPrefix, key: MetadataKey, options?: WriteOptions): Promise<WriteResult> {
     checkPrefix(prefix);
-    checkKey(key);
-    return this.write(prefix, key, { kind: 'tombstone' }, options?.context);
+    this.checkKeyLength(key);
+    return this.write(prefix, key, { kind: 'tombstone' }, options);
   }
 
   /** Every sibling of a key and the clock to write against, or undefined if unknown here. */
@@ -382,7 +350,7 @@ export class MetadataStore {
     const resolver = resolverOf(options.resolver);
     const resolution = resolver(read.siblings);
     if (options.writeBack === true && read.siblings.length > 1) {
-      await this.write(prefix, key, resolution, read.context);
+      await this.write(prefix, key, resolution, { context: read.context });
     }
     return resolution.kind === 'value' ? resolution.value : options.default;
   }
@@ -407,6 +375,70 @@ export class MetadataStore {
     }
   }
 
+  /**
+   * One page of a prefix's live keys in key order, each with its siblings and the
+   * context to write against. Pages follow one another with `after: page.next`; keys
+   * written meanwhile show up if they sort after the page already seen.
+   */
+  list(prefix: FullPrefix, options: ListOptions = {}): ListPage {
+    checkPrefix(prefix);
+    const limit = options.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new InvalidMetadataOptionError('limit', limit, 'an integer >= 1');
+    }
+    const after = options.after;
+    const resolver = resolverOf(options.resolver);
+    const keys: MetadataKey[] = [];
+    for (const [key, entry] of this.replica.entries(prefix)) {
+      if ((after === undefined || key > after) && !entry.tombstone) keys.push(key);
+    }
+    keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries: (FoldEntry & { context: VersionVector })[] = [];
+    let next: MetadataKey | undefined;
+    for (const key of keys) {
+      const object = this.replica.get(prefix, key)?.object;
+      if (object === undefined) continue;
+      const resolution = resolver(object.siblings);
+      if (resolution.kind === 'tombstone') continue;
+      if (entries.length === limit) {
+        next = entries[entries.length - 1]?.key;
+        break;
+      }
+      entries.push({
+        key,
+        value: resolution.value,
+        deleted: false,
+        siblings: object.siblings,
+        context: object.clock,
+      });
+    }
+    return next === undefined ? { entries } : { entries, next };
+  }
+
+  /**
+   * Calls `listener` for every change to a key under `prefix`, local or remote, once
+   * the change is durable. `[prefix]` alone matches every sub-prefix. Returns the
+   * function that unsubscribes.
+   */
+  subscribe(prefix: FullPrefix | readonly [string], listener: ChangeListener): () => void {
+    return this.subscribers.subscribe(prefix, listener);
+  }
+
+  /**
+   * Calls `listener` with every durable change (local or merged from a peer) under
+   * `scope`: a full prefix, or `[prefix]` for all its sub-prefixes. With `since`, first
+   * replays what happened after that token, or sends one `reset` event when it cannot.
+   * Changes that reach this node only through an exchange arrive as their latest
+   * version, so intermediate writes may be skipped; per key, events are in causal order.
+   */
+  watch(
+    scope: WatchScope,
+    listener: (event: WatchEvent) => void,
+    options: WatchOptions = {},
+  ): Watch {
+    return this.subscribers.watch(scope, listener, options);
+  }
+
   /** Folds over {@link iterate}. */
   fold<A>(
     prefix: FullPrefix,
@@ -422,27 +454,6 @@ export class MetadataStore {
   /** Every prefix holding at least one key (tombstones included). */
   prefixes(): FullPrefix[] {
     return this.replica.prefixList();
-  }
-
-  /**
-   * Calls `listener` for every change to a key under `prefix`, local or remote, once
-   * the change is durable. `[prefix]` alone matches every sub-prefix. Returns the
-   * function that unsubscribes.
-   */
-  subscribe(prefix: FullPrefix | readonly [string], listener: ChangeListener): () => void {
-    if (prefix.length === 1) checkPrefix([prefix[0], '*']);
-    else checkPrefix(prefix);
-    const id = prefix.length === 1 ? `top:${prefix[0]}` : `full:${prefixId(prefix)}`;
-    let set = this.listeners.get(id);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(id, set);
-    }
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(id);
-    };
   }
 
   /** The whole object of a key (for tests and tooling), or undefined. */
@@ -516,7 +527,7 @@ export class MetadataStore {
     if (!outcome.changed || outcome.entry === undefined) return false;
     const object = outcome.entry.object;
     await this.append({ type: 'put', prefix, key, object });
-    this.notify(prefix, key, object, 'remote');
+    this.subscribers.notify(prefix, key, object, 'remote');
     return true;
   }
 
@@ -561,64 +572,23 @@ export class MetadataStore {
    * with a summary when finished, failed or cancelled.
    */
   exchange(peer: string): MetadataExchange {
-    let cancelled = false;
-    let wake: () => void = () => undefined;
-    const cancelledSignal = new Promise<'cancelled'>((resolve) => {
-      wake = () => resolve('cancelled');
-    });
-    let state = startInitiator(this.node, peer, this.limits);
-    const summary = (outcome: ExchangeSummary['outcome'], error?: unknown): ExchangeSummary => ({
-      ...state.counters,
-      peer,
-      outcome,
-      ...(error !== undefined ? { error } : {}),
-    });
-    const run = async (): Promise<ExchangeSummary> => {
-      // Let `exchange` return before any work, so a handle always exists to cancel.
-      await Promise.resolve();
-      try {
-        this.checkOpen();
-        for (;;) {
-          if (cancelled) return summary('cancelled');
-          const next = nextRequest(state, this.replica);
-          if (next === undefined) break;
-          state = next.state;
-          // The peer may record what it sees as held here; make sure it is.
-          await this.durable();
-          const reply = await Promise.race([
-            this.rpc.call(peer, next.request, this.timeoutMs),
-            cancelledSignal,
-          ]);
-          if (reply === 'cancelled' || cancelled) return summary('cancelled');
-          const step = onResponse(state, this.replica, next.task, reply);
-          state = step.state;
-          await this.applyEffects(step.effects);
-        }
-        await this.collectTombstones();
-        return summary('completed');
-      } catch (error) {
-        const failure =
-          error instanceof ExchangeFailedError
-            ? error
-            : new ExchangeFailedError(
-                peer,
-                error instanceof Error ? error.message : String(error),
-                {
-                  cause: error,
-                },
-              );
-        this.onError(failure);
-        return summary('failed', failure);
-      }
-    };
-    const handle: MetadataExchange = {
-      done: run().finally(() => this.running.delete(handle)),
-      cancel: () => {
-        cancelled = true;
-        wake();
+    const handle = runExchange(
+      {
+        self: this.node,
+        limits: this.limits,
+        view: this.replica,
+        rpc: this.rpc,
+        timeoutMs: this.timeoutMs,
+        checkOpen: () => this.checkOpen(),
+        durable: () => this.durable(),
+        applyEffects: (effects) => this.applyEffects(effects),
+        afterCompleted: async () => void (await this.collectTombstones()),
+        onError: this.onError,
       },
-    };
+      peer,
+    );
     this.running.add(handle);
+    void handle.done.finally(() => this.running.delete(handle));
     return handle;
   }
 
@@ -671,13 +641,19 @@ export class MetadataStore {
     this.checkOpen();
   }
 
+  private checkKeyLength(key: MetadataKey): void {
+    checkKey(key);
+    if (key.length > this.maxKeyLength) throw new KeyTooLongError(key.length, this.maxKeyLength);
+  }
+
   private async write(
     prefix: FullPrefix,
     key: MetadataKey,
     write: Write,
-    context: VersionVector | undefined,
+    options: WriteOptions | undefined,
   ): Promise<WriteResult> {
     this.checkOpen();
+    const context = options?.context;
     if (context !== undefined && !isVersionVector(context)) {
       throw new MalformedDataError('context', 'not a version vector');
     }
@@ -686,13 +662,21 @@ export class MetadataStore {
     const current =
       this.replica.get(prefix, key)?.object ??
       (gone !== undefined ? { clock: gone, siblings: [] } : undefined);
+    if (options?.compareAndSet === true && context !== undefined) {
+      const held = this.replica.get(prefix, key);
+      // A collected key's history is superseded by its tombstone, so only live state
+      // (what a read would show) has to be covered.
+      if (held !== undefined && !descends(context, held.object.clock)) {
+        throw new StaleContextError(key, this.read(prefix, key));
+      }
+    }
     // Applied in memory at once so that the next write to the key (even before this
     // one is durable) builds on it and gets the next counter.
     const { object, dot } = applyWrite(current, this.actor, write, now, context, this.counterFloor);
     this.counterFloor = dot[1];
     this.replica.set(prefix, key, object, now);
     await this.append({ type: 'put', prefix, key, object });
-    this.notify(prefix, key, object, 'local');
+    this.subscribers.notify(prefix, key, object, 'local');
     try {
       this.broadcastFn({ prefix, key, object });
     } catch (error) {
@@ -722,58 +706,4 @@ export class MetadataStore {
     }
     await Promise.all(merges);
   }
-
-  private notify(
-    prefix: FullPrefix,
-    key: MetadataKey,
-    object: MetadataObject,
-    origin: 'local' | 'remote',
-  ): void {
-    const sets = [
-      this.listeners.get(`full:${prefixId(prefix)}`),
-      this.listeners.get(`top:${prefix[0]}`),
-    ];
-    if (sets[0] === undefined && sets[1] === undefined) return;
-    const event: ChangeEvent = {
-      prefix,
-      key,
-      origin,
-      object,
-      values: liveValues(object),
-      deleted: isTombstone(object),
-    };
-    for (const set of sets) {
-      if (set === undefined) continue;
-      for (const listener of [...set]) {
-        try {
-          listener(event);
-        } catch (error) {
-          this.onError(error);
-        }
-      }
-    }
-  }
-}
-
-function resolverOf(option: 'lww' | Resolver | undefined): Resolver {
-  return option === undefined || option === 'lww' ? lwwResolver : option;
-}
-
-/** Checks a broadcast id from the wire. */
-export function parseMetadataId(raw: unknown): MetadataId {
-  if (typeof raw !== 'object' || raw === null) throw new MalformedDataError('id', 'not a map');
-  const { prefix, key, clock } = raw as Record<string, unknown>;
-  checkPrefix(prefix);
-  checkKey(key);
-  if (!isVersionVector(clock)) throw new MalformedDataError('id', 'bad clock');
-  return { prefix, key, clock };
-}
-
-/** Checks a broadcast payload from the wire. */
-export function parseMetadataBroadcast(raw: unknown): MetadataBroadcast {
-  if (typeof raw !== 'object' || raw === null) throw new MalformedDataError('payload', 'not a map');
-  const { prefix, key, object } = raw as Record<string, unknown>;
-  checkPrefix(prefix);
-  checkKey(key);
-  return { prefix, key, object: parseObject(object) };
 }

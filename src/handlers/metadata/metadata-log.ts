@@ -53,8 +53,8 @@ export type LogRecord =
   /** The highest counter this store's actor has used, kept across compactions. */
   | { readonly type: 'floor'; readonly actor: string; readonly counter: number };
 
-/** Options of {@link LogStore.open}. */
-export interface LogStoreOptions {
+/** Options of {@link MetadataLog.open}. */
+export interface MetadataLogOptions {
   readonly dir: string;
   /** Sync each batch before acknowledging it (default true; false only for throwaway data). */
   readonly fsync?: boolean;
@@ -66,7 +66,7 @@ export interface LogStoreOptions {
 
 /** What was found on disk. */
 export interface LoadedLog {
-  readonly log: LogStore;
+  readonly log: MetadataLog;
   /** Every record after the header, in order. */
   readonly records: LogRecord[];
   /** Bytes cut off the end because the last record was torn or corrupt. */
@@ -148,7 +148,7 @@ interface Waiter {
 }
 
 /** An open log: appends with group commit, and compaction. */
-export class LogStore {
+export class MetadataLog {
   private readonly file: string;
   private readonly compactFile: string;
   private readonly fsync: boolean;
@@ -166,7 +166,7 @@ export class LogStore {
   private closed = false;
   private compactions = 0;
 
-  private constructor(options: LogStoreOptions, handle: FileHandle, fileBytes: number) {
+  private constructor(options: MetadataLogOptions, handle: FileHandle, fileBytes: number) {
     this.file = join(options.dir, LOG_FILE);
     this.compactFile = join(options.dir, COMPACT_FILE);
     this.fsync = options.fsync ?? true;
@@ -182,7 +182,7 @@ export class LogStore {
    *
    * @throws LogFormatError when the log was written by an incompatible version.
    */
-  static async open(options: LogStoreOptions): Promise<LoadedLog> {
+  static async open(options: MetadataLogOptions): Promise<LoadedLog> {
     await mkdir(options.dir, { recursive: true });
     const file = join(options.dir, LOG_FILE);
     // A leftover compaction file means a crash before its rename: the log is intact.
@@ -205,7 +205,7 @@ export class LogStore {
       if (first.version !== VERSION) throw new LogFormatError(file, `version ${first.version}`);
     }
     const handle = await open(file, 'a');
-    const log = new LogStore(options, handle, validBytes);
+    const log = new MetadataLog(options, handle, validBytes);
     if (first === undefined) {
       const header = frameRecord({ type: 'header', format: FORMAT, version: VERSION });
       await handle.write(header);

@@ -1,0 +1,356 @@
+/**
+ * The soak benchmark: a cluster of node processes under a steady stream of writes
+ * through the admin API, over a fixed set of rotating keys, sampling every node's RSS
+ * and heap. The key set does not grow, so neither should memory: the number to watch
+ * is how much RSS grows over the second half of the run.
+ *
+ * `npm run bench -- soak [--minutes M] [--nodes N] [--rate W] [--keys K] [--json]`
+ * (defaults 10 minutes, 8 nodes, 84 writes/s, 1000 keys); `--data-dir` gives every node
+ * a data directory (fsync on), `--exchange-tick MS` sets the anti-entropy period. `--heap-snapshots DIR`
+ * also writes a heap snapshot of the first node at the start of the second half and at
+ * the end, to compare in DevTools.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const MiB = 1024 * 1024;
+
+interface Memory {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+}
+
+interface Sample {
+  /** Seconds since writes began. */
+  readonly t: number;
+  readonly rssMiB: number[];
+  readonly heapUsedMiB: number[];
+  readonly externalMiB: number[];
+}
+
+class NodeProcess {
+  private nextId = 0;
+  private readonly waiting = new Map<number, (body: unknown) => void>();
+  adminPort = 0;
+  port = 0;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
+    child.on('message', (m: { id?: number; body?: unknown }) => {
+      if (m.id === undefined) return;
+      const resolve = this.waiting.get(m.id);
+      this.waiting.delete(m.id);
+      resolve?.(m.body);
+    });
+  }
+
+  static start(
+    name: string,
+    join: string | undefined,
+    exchangeTickMs: number,
+    dataDir: string | undefined,
+  ): Promise<NodeProcess> {
+    const child = fork(
+      new URL('./soak-node.ts', import.meta.url).pathname,
+      [name, join ?? '-', String(exchangeTickMs), dataDir ?? '-'],
+      {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      },
+    );
+    const node = new NodeProcess(name, child);
+    return new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`node ${name} exited with ${code}`)));
+      child.on('message', (m: { event?: string; port?: number; adminPort?: number }) => {
+        if (m.event !== 'listening') return;
+        node.port = m.port ?? 0;
+        node.adminPort = m.adminPort ?? 0;
+        child.removeAllListeners('exit');
+        resolve(node);
+      });
+    });
+  }
+
+  ask<T>(message: Record<string, unknown>, timeoutMs = 60_000): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name} did not answer ${String(message.type)}`)),
+        timeoutMs,
+      );
+      this.waiting.set(id, (body) => {
+        clearTimeout(timer);
+        resolve(body as T);
+      });
+      this.child.send({ ...message, id });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.ask({ type: 'stop' }).catch(() => undefined);
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+function option(args: readonly string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  return v;
+}
+
+function stringOption(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i < 0 ? undefined : args[i + 1];
+}
+
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? 0
+    : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
+};
+
+/** Least-squares slope of `ys` over `xs`. */
+function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+    den += ((xs[i] as number) - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/** Runs the soak and returns what it measured. */
+export async function benchSoak(args: readonly string[] = []): Promise<Record<string, unknown>> {
+  const minutes = option(args, 'minutes', 10);
+  const nodeCount = option(args, 'nodes', 8);
+  const rate = option(args, 'rate', 84);
+  const keyCount = option(args, 'keys', 1000);
+  const exchangeTickMs = option(args, 'exchange-tick', 10_000);
+  const snapshots = stringOption(args, 'heap-snapshots');
+  const dataRoot = args.includes('--data-dir')
+    ? await mkdtemp(join(tmpdir(), 'plumtree-soak-'))
+    : undefined;
+  const dirOf = (name: string) => (dataRoot === undefined ? undefined : join(dataRoot, name));
+  const durationMs = minutes * 60_000;
+  const sampleEveryMs = Math.min(10_000, Math.max(1000, durationMs / 60));
+
+  const nodes: NodeProcess[] = [];
+  try {
+    const first = await NodeProcess.start('n0', undefined, exchangeTickMs, dirOf('n0'));
+    nodes.push(first);
+    const seed = `127.0.0.1:${first.port}`;
+    nodes.push(
+      ...(await Promise.all(
+        Array.from({ length: nodeCount - 1 }, (_, i) =>
+          NodeProcess.start(`n${i + 1}`, seed, exchangeTickMs, dirOf(`n${i + 1}`)),
+        ),
+      )),
+    );
+
+    const expected = new Map<string, number>();
+    let written = 0;
+    let failed = 0;
+    let skipped = 0;
+    let inFlight = 0;
+    let seq = 0;
+    const writeOne = async (): Promise<void> => {
+      const i = seq++;
+      const key = `k${i % keyCount}`;
+      const node = nodes[i % nodes.length] as NodeProcess;
+      inFlight++;
+      try {
+        const res = await fetch(`http://127.0.0.1:${node.adminPort}/kv/${key}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ value: { i, at: Date.now(), pad: 'x'.repeat(64) } }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        await res.arrayBuffer();
+        if (res.ok) {
+          written++;
+          // Writes to a key go out one after another (a key is rewritten every
+          // keyCount writes, seconds apart), so the last acknowledged is the latest.
+          expected.set(key, i);
+        } else failed++;
+      } catch {
+        failed++;
+      } finally {
+        inFlight--;
+      }
+    };
+
+    const samples: Sample[] = [];
+    const t0 = Date.now();
+    const sample = async (): Promise<void> => {
+      const mem = await Promise.all(nodes.map((n) => n.ask<Memory>({ type: 'memory' })));
+      samples.push({
+        t: round((Date.now() - t0) / 1000, 0),
+        rssMiB: mem.map((m) => round(m.rss / MiB)),
+        heapUsedMiB: mem.map((m) => round(m.heapUsed / MiB)),
+        externalMiB: mem.map((m) => round(m.external / MiB)),
+      });
+    };
+    await sample();
+
+    // Writes are due by elapsed time, so a timer delayed by a loaded machine catches up
+    // instead of quietly lowering the rate.
+    let issued = 0;
+    const writer = setInterval(() => {
+      const due = Math.floor(((Date.now() - t0) * rate) / 1000);
+      while (issued < due) {
+        issued++;
+        // Never queue without bound behind a stalled node: a skipped write is reported.
+        if (inFlight >= 256) skipped++;
+        else void writeOne();
+      }
+    }, 20);
+    const sampler = setInterval(() => void sample(), sampleEveryMs);
+    let snapshotFiles: string[] = [];
+    if (snapshots !== undefined) {
+      const half = new Promise<void>((r) => setTimeout(r, durationMs / 2));
+      void half.then(async () => {
+        snapshotFiles.push(
+          await (nodes[0] as NodeProcess).ask<string>({
+            type: 'heapsnapshot',
+            file: join(snapshots, 'n0-half.heapsnapshot'),
+          }),
+        );
+      });
+    }
+    await new Promise((r) => setTimeout(r, durationMs));
+    clearInterval(writer);
+    clearInterval(sampler);
+    await sample();
+    if (snapshots !== undefined) {
+      snapshotFiles.push(
+        await (nodes[0] as NodeProcess).ask<string>({
+          type: 'heapsnapshot',
+          file: join(snapshots, 'n0-end.heapsnapshot'),
+        }),
+      );
+    } else snapshotFiles = [];
+    while (inFlight > 0) await new Promise((r) => setTimeout(r, 50));
+
+    // Nothing lost, every node agrees: each holds the last acknowledged write of every key.
+    const keys = [...expected.keys()];
+    const want = keys.map((k) => expected.get(k));
+    const convergeStart = Date.now();
+    let disagreeing = nodes.length;
+    let missing = 0;
+    while (Date.now() - convergeStart < 120_000) {
+      const held = await Promise.all(nodes.map((n) => n.ask<unknown[]>({ type: 'values', keys })));
+      missing = 0;
+      disagreeing = 0;
+      for (const values of held) {
+        const wrong = values.filter(
+          (v, j) => (v as { i?: number } | undefined)?.i !== want[j],
+        ).length;
+        if (wrong > 0) disagreeing++;
+        missing += wrong;
+      }
+      if (disagreeing === 0) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const convergeMs = Date.now() - convergeStart;
+
+    const mid = samples.filter((s) => s.t * 1000 >= durationMs / 2);
+    const halfStart = mid[0] as Sample;
+    const end = samples[samples.length - 1] as Sample;
+    const perNode = nodes.map((n, j) => {
+      const xs = mid.map((s) => s.t / 60);
+      return {
+        node: n.name,
+        rssStartMiB: (samples[0] as Sample).rssMiB[j],
+        rssHalfMiB: halfStart.rssMiB[j],
+        rssEndMiB: end.rssMiB[j],
+        secondHalfRssGrowthMiB: round((end.rssMiB[j] as number) - (halfStart.rssMiB[j] as number)),
+        secondHalfRssSlopeMiBPerMin: round(
+          slope(
+            xs,
+            mid.map((s) => s.rssMiB[j] as number),
+          ),
+          2,
+        ),
+        heapUsedHalfMiB: halfStart.heapUsedMiB[j],
+        heapUsedEndMiB: end.heapUsedMiB[j],
+      };
+    });
+    const growth = perNode.map((p) => p.secondHalfRssGrowthMiB);
+    return {
+      minutes,
+      nodes: nodeCount,
+      dataDir: dataRoot !== undefined,
+      keys: keyCount,
+      targetWritesPerSec: rate,
+      writes: written,
+      writesPerSec: round(written / (durationMs / 1000)),
+      failedWrites: failed,
+      skippedWrites: skipped,
+      lostOrDisagreeing: missing,
+      nodesDisagreeing: disagreeing,
+      convergeMs,
+      secondHalfRssGrowthMiBMax: Math.max(...growth),
+      secondHalfRssGrowthMiBMedian: round(median(growth)),
+      perNode,
+      samples,
+      ...(snapshotFiles.length > 0 ? { heapSnapshots: snapshotFiles } : {}),
+    };
+  } finally {
+    await Promise.all(nodes.map((n) => n.stop()));
+    if (dataRoot !== undefined) await rm(dataRoot, { recursive: true, force: true });
+  }
+}
+
+/** The human summary of {@link benchSoak}'s result. */
+export function describeSoak(r: Record<string, unknown>): string {
+  const perNode = r.perNode as {
+    node: string;
+    rssStartMiB: number;
+    rssHalfMiB: number;
+    rssEndMiB: number;
+    secondHalfRssGrowthMiB: number;
+    secondHalfRssSlopeMiBPerMin: number;
+    heapUsedHalfMiB: number;
+    heapUsedEndMiB: number;
+  }[];
+  const samples = r.samples as Sample[];
+  const everyMinute = samples.filter(
+    (s, i) =>
+      i === 0 ||
+      i === samples.length - 1 ||
+      Math.floor(s.t / 60) !== Math.floor((samples[i - 1] as Sample).t / 60),
+  );
+  return [
+    `${r.nodes} nodes, ${r.minutes} min, ${r.writes} writes acknowledged (${r.writesPerSec}/s, ${r.failedWrites} failed, ${r.skippedWrites} skipped) over ${r.keys} keys`,
+    `after the last write: ${r.lostOrDisagreeing} key copies lost or different, ${r.nodesDisagreeing} nodes disagreeing (checked for ${r.convergeMs} ms)`,
+    `RSS growth over the second half: max ${r.secondHalfRssGrowthMiBMax} MiB, median ${r.secondHalfRssGrowthMiBMedian} MiB`,
+    '',
+    'node  rss start  half    end  2nd half  slope/min  heap half  end (MiB)',
+    ...perNode.map(
+      (p) =>
+        `${p.node.padEnd(4)}  ${String(p.rssStartMiB).padStart(9)}  ${String(p.rssHalfMiB).padStart(4)}  ${String(p.rssEndMiB).padStart(5)}  ${String(p.secondHalfRssGrowthMiB).padStart(8)}  ${String(p.secondHalfRssSlopeMiBPerMin).padStart(9)}  ${String(p.heapUsedHalfMiB).padStart(9)}  ${p.heapUsedEndMiB}`,
+    ),
+    '',
+    '   t(s)  median rss  max rss  median heapUsed (MiB)',
+    ...everyMinute.map(
+      (s) =>
+        `${String(s.t).padStart(7)}  ${String(round(median(s.rssMiB))).padStart(10)}  ${String(Math.max(...s.rssMiB)).padStart(7)}  ${round(median(s.heapUsedMiB))}`,
+    ),
+  ].join('\n');
+}
