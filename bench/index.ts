@@ -1,8 +1,10 @@
 /**
- * `npm run bench -- <name> [--json]`: runs one benchmark and prints what it measured.
+ * `npm run bench -- <name> [--json] [--option value ...]`: runs one benchmark and prints
+ * what it measured.
  */
 import { benchActors } from './actors.js';
 import { benchChannels } from './channels.js';
+import { benchCluster, clusterOptionsFromArgs, describeCluster } from './cluster.js';
 import { benchMetadata } from './metadata.js';
 import { benchSoak, describeSoak } from './soak.js';
 
@@ -30,6 +32,10 @@ const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown
       ].join('\n');
     },
   },
+  cluster: {
+    run: (args) => benchCluster(clusterOptionsFromArgs(args)),
+    describe: describeCluster,
+  },
   metadata: {
     run: benchMetadata,
     describe: (r) =>
@@ -50,7 +56,7 @@ async function main(): Promise<void> {
   const bench = name ? benches[name] : undefined;
   if (!bench) {
     console.error(
-      `usage: npm run bench -- <${Object.keys(benches).join('|')}> [--json] (soak: [--minutes M])`,
+      `usage: npm run bench -- <${Object.keys(benches).join('|')}> [--json] (soak: [--minutes M]; cluster: [--nodes N] ...)`,
     );
     process.exit(2);
   }

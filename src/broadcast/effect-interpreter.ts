@@ -341,13 +341,13 @@ export class EffectInterpreter {
     }
   }
 
-  /** Sends one message, split per channel when an `i_have` batch mixes handlers of different channels. */
+  /** Sends one message, split per channel when a batch mixes handlers of different channels. */
   private send(to: string, msg: WireMessage): void {
     if (msg.type === 'prune') {
       this.sendOn(to, DEFAULT_CHANNEL, msg);
       return;
     }
-    if (msg.type !== 'i_have') {
+    if (msg.type !== 'i_have' && msg.type !== 'ignored_i_have') {
       this.sendOn(to, this.channelOf(msg.handler), msg);
       return;
     }

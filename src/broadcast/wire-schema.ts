@@ -41,6 +41,17 @@ function announcement(o: Obj): Announcement {
   return { id: id(o), handler: str(o, 'handler'), round: round(o), root: str(o, 'root') };
 }
 
+function entries(x: Obj): Announcement[] {
+  const list = x.entries;
+  if (!Array.isArray(list) || list.length > MAX_IHAVE_ENTRIES) {
+    throw new WireMessageError(`entries must be an array of at most ${MAX_IHAVE_ENTRIES}`);
+  }
+  return list.map((e) => {
+    if (!isObj(e)) throw new WireMessageError('each entry must be an object');
+    return announcement(e);
+  });
+}
+
 /** The message if it is a well-formed {@link WireMessage}; throws {@link WireMessageError} saying what is wrong. */
 export function parseWireMessage(x: unknown): WireMessage {
   if (!isObj(x)) throw new WireMessageError('message must be an object');
@@ -50,22 +61,15 @@ export function parseWireMessage(x: unknown): WireMessage {
       return { type: 'broadcast', ...announcement(x), payload: x.payload, from };
     case 'prune':
       return { type: 'prune', root: str(x, 'root'), from };
-    case 'i_have': {
-      const entries = x.entries;
-      if (!Array.isArray(entries) || entries.length > MAX_IHAVE_ENTRIES) {
-        throw new WireMessageError(`entries must be an array of at most ${MAX_IHAVE_ENTRIES}`);
-      }
+    case 'i_have':
+      return { type: 'i_have', entries: entries(x), from };
+    case 'ignored_i_have':
+      // A peer that acknowledges one announcement per message sends it unbatched.
       return {
-        type: 'i_have',
-        entries: entries.map((e) => {
-          if (!isObj(e)) throw new WireMessageError('each entry must be an object');
-          return announcement(e);
-        }),
+        type: 'ignored_i_have',
+        entries: x.entries === undefined ? [announcement(x)] : entries(x),
         from,
       };
-    }
-    case 'ignored_i_have':
-      return { type: 'ignored_i_have', ...announcement(x), from };
     case 'graft': {
       const linkOnly = x.linkOnly ?? false;
       if (typeof linkOnly !== 'boolean') throw new WireMessageError('linkOnly must be a boolean');

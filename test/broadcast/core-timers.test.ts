@@ -53,7 +53,11 @@ describe('core timers', () => {
       {
         type: 'receive',
         from: 'd',
-        msg: { type: 'ignored_i_have', id: 1, handler: H, round: 0, root: 'a', from: 'd' },
+        msg: {
+          type: 'ignored_i_have',
+          entries: [{ id: 1, handler: H, round: 0, root: 'a' }],
+          from: 'd',
+        },
       },
       1100,
     );

@@ -40,7 +40,14 @@ describe('receiving i_have', () => {
     const s = makeState();
     const effects = announce(s, 'd', [entry({ round: 2 })], true);
     expect(sent(effects, 'ignored_i_have')).toEqual([
-      ['d', { type: 'ignored_i_have', id: 'm1', handler: H, round: 2, root: 'e', from: 'a' }],
+      [
+        'd',
+        {
+          type: 'ignored_i_have',
+          entries: [{ id: 'm1', handler: H, round: 2, root: 'e' }],
+          from: 'a',
+        },
+      ],
     ]);
     expect(sent(effects, 'graft')).toEqual([]);
   });
@@ -177,7 +184,11 @@ describe('receiving ignored_i_have', () => {
       {
         type: 'receive',
         from: 'd',
-        msg: { type: 'ignored_i_have', id: 'x', handler: H, round: 0, root: 'a', from: 'd' },
+        msg: {
+          type: 'ignored_i_have',
+          entries: [{ id: 'x', handler: H, round: 0, root: 'a' }],
+          from: 'd',
+        },
       },
       0,
     );

@@ -48,7 +48,11 @@ describe('lazy tick', () => {
       {
         type: 'receive',
         from: 'd',
-        msg: { type: 'ignored_i_have', id: 0, handler: H, round: 0, root: 'a', from: 'd' },
+        msg: {
+          type: 'ignored_i_have',
+          entries: [{ id: 0, handler: H, round: 0, root: 'a' }],
+          from: 'd',
+        },
       },
       0,
     );
@@ -100,7 +104,11 @@ describe('outstanding cap', () => {
       {
         type: 'receive',
         from: 'd',
-        msg: { type: 'ignored_i_have', id: 0, handler: H, round: 0, root: 'a', from: 'd' },
+        msg: {
+          type: 'ignored_i_have',
+          entries: [{ id: 0, handler: H, round: 0, root: 'a' }],
+          from: 'd',
+        },
       },
       1100,
     );

@@ -58,9 +58,15 @@ export interface IHaveMessage {
   readonly from: NodeName;
 }
 
-/** "I already have it": acknowledges one announcement so the sender stops repeating it. */
-export interface IgnoredIHaveMessage extends Announcement {
+/**
+ * "I already have these": acknowledges announcements so the sender stops repeating
+ * them. Batched like `i_have`: one message answers the stale entries of one received
+ * `i_have` (the reference sends one per announcement; a single-announcement message
+ * on the wire is read as a batch of one).
+ */
+export interface IgnoredIHaveMessage {
   readonly type: 'ignored_i_have';
+  readonly entries: readonly Announcement[];
   readonly from: NodeName;
 }
 

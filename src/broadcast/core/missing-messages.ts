@@ -104,6 +104,11 @@ export class MissingMessages {
   }
 
   /** Messages tracked. */
+  /** Every missing message, oldest first. */
+  values(): IterableIterator<MissingMessage> {
+    return this.byKey.values();
+  }
+
   get size(): number {
     return this.byKey.size;
   }

@@ -58,6 +58,14 @@ export interface PlumtreeOptions {
   /** Initial sets when none are given explicitly. Default `'documented'`. */
   readonly initialSets: InitialSetsMode;
   /**
+   * With `'documented'` initial sets, a cluster of at most this many members (this
+   * node included) starts all-eager and lets pruning build the tree: the sparse rule
+   * with its ring successor can chain a small cluster (4 nodes: p1→p2→p3→p4, three
+   * hops where one would do), while flooding a handful of nodes once costs little.
+   * 0 keeps the sparse rule at every size. Default 5.
+   */
+  readonly allEagerUpTo: number;
+  /**
    * Wait for the eager copy before grafting, then graft one announcer at a time
    * (the paper). Off: graft every announcer at once, as the reference. Default on.
    */
@@ -75,6 +83,20 @@ export interface PlumtreeOptions {
    * 0 never postpones. Default 5000.
    */
   readonly maxGraftPostpone: number;
+  /**
+   * Act on a peer reported down at once rather than at the next lazy tick: trees
+   * whose eager parent it was get a new one (a link-only graft to a live lazy peer,
+   * the root itself when it is a live member; the new parent announces at once what
+   * followed the last payload the graft names), missing messages are grafted from
+   * their live announcers, announcements owed are sent now, and a node that
+   * re-parented grafts after `repairGraftTimeout` only, for `repairWindowMs`.
+   * Off: a down peer only re-links the ring (as before). Default on.
+   */
+  readonly fastRepair: boolean;
+  /** ms after re-parenting during which grafts wait `repairGraftTimeout`. Default 1000. */
+  readonly repairWindowMs: number;
+  /** ms before a graft (first and further) during a repair window. Default 40. */
+  readonly repairGraftTimeout: number;
   /** Announcers remembered per missing message. Default 4. */
   readonly maxAnnouncersPerMessage: number;
   /** Missing messages tracked at once; the oldest is dropped beyond. Default 4096. */
@@ -125,10 +147,14 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   startExchangeLimit: 1,
   exchangeSelection: 'optimized',
   initialSets: 'documented',
+  allEagerUpTo: 5,
   delayedGraft: true,
   graftTimeout1: 500,
   graftTimeout2: 250,
   maxGraftPostpone: 5000,
+  fastRepair: true,
+  repairWindowMs: 1000,
+  repairGraftTimeout: 40,
   maxAnnouncersPerMessage: 4,
   maxMissing: 4096,
   treeOptimization: true,
@@ -152,6 +178,7 @@ export const referencePlumtreeOptions: Partial<PlumtreeOptions> = Object.freeze(
   initialSets: 'allEager',
   delayedGraft: false,
   maxGraftPostpone: 0,
+  fastRepair: false,
   treeOptimization: false,
   batchIHaves: false,
   maxOutstandingPerPeer: Number.POSITIVE_INFINITY,
@@ -172,8 +199,10 @@ const NON_NEGATIVE = [
   'graftTimeout1',
   'graftTimeout2',
   'maxGraftPostpone',
+  'repairWindowMs',
+  'repairGraftTimeout',
 ];
-const NON_NEGATIVE_INT = ['startExchangeLimit', 'optimizationThreshold'];
+const NON_NEGATIVE_INT = ['startExchangeLimit', 'optimizationThreshold', 'allEagerUpTo'];
 const POSITIVE_INT = [
   'maxAnnouncersPerMessage',
   'maxMissing',
@@ -182,7 +211,7 @@ const POSITIVE_INT = [
   'maxTrees',
   'farBehindTicks',
 ];
-const BOOLEAN = ['delayedGraft', 'treeOptimization', 'batchIHaves'];
+const BOOLEAN = ['delayedGraft', 'treeOptimization', 'batchIHaves', 'fastRepair'];
 
 /**
  * Defaults overlaid with `overrides`, validated.

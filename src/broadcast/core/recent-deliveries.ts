@@ -1,4 +1,4 @@
-import type { NodeName } from './messages.js';
+import type { Announcement, NodeName } from './messages.js';
 
 /** How a recently delivered message reached us. */
 export interface Delivery {
@@ -6,6 +6,8 @@ export interface Delivery {
   readonly round: number;
   /** The eager peer it came from. */
   readonly from: NodeName;
+  /** The message, to announce again to a peer catching up after a repair. */
+  readonly entry?: Announcement;
 }
 
 /**
@@ -19,9 +21,11 @@ export class RecentDeliveries {
 
   constructor(private readonly capacity: number) {}
 
-  /** Records (or refreshes) a delivery, evicting the least recently recorded beyond capacity. */
+  /**
+   * Records a delivery, evicting the first recorded beyond capacity. A key already
+   * recorded keeps its place, so the order stays the order of delivery.
+   */
   set(key: string, delivery: Delivery): void {
-    this.byKey.delete(key);
     this.byKey.set(key, delivery);
     if (this.byKey.size > this.capacity) {
       for (const oldest of this.byKey.keys()) {
@@ -39,6 +43,21 @@ export class RecentDeliveries {
   /** Whether `key` is still remembered. */
   has(key: string): boolean {
     return this.byKey.has(key);
+  }
+
+  /**
+   * The messages of `root`'s tree delivered after `key`, in delivery order; none
+   * when `key` is not remembered (nothing is known about what came after it).
+   */
+  since(key: string, root: NodeName): { key: string; entry: Announcement }[] {
+    const out: { key: string; entry: Announcement }[] = [];
+    let found = false;
+    for (const [k, d] of this.byKey) {
+      if (found && d.entry !== undefined && d.entry.root === root)
+        out.push({ key: k, entry: d.entry });
+      else if (k === key) found = true;
+    }
+    return out;
   }
 
   /** Entries remembered. */

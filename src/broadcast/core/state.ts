@@ -3,7 +3,7 @@ import { EagerLazySets } from './eager-lazy-sets.js';
 import { InvalidConfigError, InvalidInitialSetsError } from './errors.js';
 import type { Exchange, ExchangeRef } from './exchanges.js';
 import { initialSets, validateInitialSets } from './initial-sets.js';
-import type { HandlerName, NodeName } from './messages.js';
+import type { Announcement, HandlerName, NodeName } from './messages.js';
 import { MissingMessages } from './missing-messages.js';
 import { type PlumtreeOptions, resolveOptions } from './options.js';
 import { Outstanding } from './outstanding.js';
@@ -68,12 +68,28 @@ export interface PlumtreeState {
   readonly treeActivity: Map<NodeName, TreeActivity>;
   /** Per peer, when the first of our `i_have`s it has not answered yet went out. */
   readonly unansweredSince: Map<NodeName, number>;
+  /**
+   * Per peer, acknowledgements owed for its `i_have`s: `isStale` checks still out and
+   * the stale entries so far. They go out as one `ignored_i_have` once the checks of
+   * that peer are all answered (or at the lazy tick, if some answer never comes).
+   */
+  readonly acks: Map<NodeName, PendingAcks>;
+  /** Until when (core clock) repair runs fast after a peer went down (`fastRepair`). */
+  repairUntil: number;
+}
+
+/** Acknowledgements owed to one peer. */
+export interface PendingAcks {
+  inFlight: number;
+  readonly entries: Announcement[];
 }
 
 /** The latest payload push seen in one tree. */
 export interface TreeActivity {
   readonly peer: NodeName;
   readonly at: number;
+  /** What was pushed, to name in a link-only graft if that parent goes down. */
+  readonly entry?: Announcement;
 }
 
 /** What a broadcast server starts from. */
@@ -132,7 +148,9 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
   } else if (config.eagers !== undefined || config.lazys !== undefined) {
     throw new InvalidInitialSetsError('incomplete', []);
   } else {
-    ({ eagers, lazys } = initialSets(node, [...allMembers], options.initialSets, config.rng));
+    const small = options.initialSets === 'documented' && allMembers.size <= options.allEagerUpTo;
+    const mode = small ? 'allEager' : options.initialSets;
+    ({ eagers, lazys } = initialSets(node, [...allMembers], mode, config.rng));
   }
 
   const outstanding = config.outstanding ?? new Outstanding();
@@ -165,5 +183,7 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     ringRelink: options.initialSets === 'documented' && !explicit,
     treeActivity: new Map(),
     unansweredSince: new Map(),
+    acks: new Map(),
+    repairUntil: Number.NEGATIVE_INFINITY,
   };
 }
