@@ -11,6 +11,7 @@ import { type AdminAuth, rejectUnauthorized } from './admin-auth.js';
 import type { AdminBackend } from './backend.js';
 import { handleDashboardRoute } from './dashboard-routes.js';
 import { DashboardEvents, type DashboardEventsOptions } from './event-stream.js';
+import { handleMembersRoute } from './members-route.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 
 /** Options for {@link startAdminServer}. */
@@ -154,6 +155,8 @@ async function route(
     only('GET');
     return send(res, 200, { members: await api.members() });
   }
+  const member = await handleMembersRoute(method, path, api);
+  if (member !== undefined) return send(res, member.status, member.body);
   if (path === '/peers') {
     only('GET');
     return send(res, 200, await api.peers(requireRoot(url, api.name)));

@@ -46,13 +46,13 @@ import { startSupervisor } from '../supervisor/index.js';
 import { adminActorBehaviour } from './admin-actor.js';
 import { createDashboardSource } from './dashboard-source.js';
 import { metadataRpcBehaviour, metadataRpcName } from './metadata-rpc.js';
-import { checkNodeOptions, type NodeOptions } from './options.js';
+import { checkNodeOptions, DEFAULT_DOWN_AFTER_MS, type NodeOptions } from './options.js';
 import { ServiceRouter } from './service-router.js';
 
 /** The metadata store's prefix for the admin API's `/kv` keys. */
 export const KV_PREFIX = ['kv', 'default'] as const;
 
-type NodeEvent = 'up' | 'down' | 'membership';
+type NodeEvent = 'up' | 'down' | 'membership' | 'reaped';
 
 /** A running node (contract section 2). */
 export class PlumtreeNode {
@@ -95,6 +95,7 @@ export class PlumtreeNode {
     const ps = parts.peerService;
     ps.onUp('*', (p) => void this.events.emit('up', p));
     ps.onDown('*', (p) => void this.events.emit('down', p));
+    ps.onReaped((p, downForMs) => void this.events.emit('reaped', { peer: p, downForMs }));
     ps.subscribe((m) => void this.events.emit('membership', m), 'node');
   }
 
@@ -246,6 +247,7 @@ export class PlumtreeNode {
       dashboard: this.dashboard,
       join: (peer) => this.join(peer),
       leave: () => this.leave(),
+      removeMember: (member) => this.leave(member),
       metrics: () => this.metrics(),
     };
   }
@@ -328,6 +330,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     transportChild: channelsSpec,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.periodicInterval ? { periodicInterval: options.periodicInterval } : {}),
+    downAfterMs: options.downAfterMs ?? DEFAULT_DOWN_AFTER_MS,
     ...(options.overlay ? { overlay: options.overlay } : {}),
     ...(options.hyparview ? { hyparview: options.hyparview } : {}),
     logger,
@@ -535,6 +538,7 @@ function lazyBackend(get: () => PlumtreeNode | undefined): AdminBackend {
     },
     join: (p) => b().join(p),
     leave: () => b().leave(),
+    removeMember: (m) => b().removeMember?.(m) ?? Promise.resolve(),
     metrics: () => b().metrics(),
   };
 }

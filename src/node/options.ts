@@ -67,6 +67,12 @@ export interface NodeOptions {
   readonly heartbeat?: { readonly intervalMs: number };
   /** ms between periodic membership gossip. Default 10000. */
   readonly periodicInterval?: number;
+  /**
+   * Remove a member from the cluster once every channel to it has been down this long
+   * (ms; 0 = never). Default 60000. A node that was removed while alive (a partition
+   * longer than this) comes back by itself once it reaches the others again.
+   */
+  readonly downAfterMs?: number;
   /** Failure detection on idle connections. Default: ping after 1 s, down after 3 s. */
   readonly ping?: { readonly intervalMs?: number; readonly timeoutMs?: number };
   readonly tls?: ChannelsTlsOptions;
@@ -76,6 +82,9 @@ export interface NodeOptions {
   /** Where this node's metrics go. Default: a registry of its own. */
   readonly metrics?: MetricsRegistry;
 }
+
+/** The default of `downAfterMs`: long enough to ride out a restart or a short network fault. */
+export const DEFAULT_DOWN_AFTER_MS = 60_000;
 
 /** An option that cannot work, said before anything starts. */
 export class NodeOptionsError extends Error {
@@ -108,6 +117,8 @@ export function checkNodeOptions(o: NodeOptions): void {
     if (e instanceof AdminAuthError) throw new NodeOptionsError(e.message);
     throw e;
   }
+  if (o.downAfterMs !== undefined && (!Number.isSafeInteger(o.downAfterMs) || o.downAfterMs < 0))
+    throw new NodeOptionsError(`downAfterMs must be a non-negative integer, got ${o.downAfterMs}`);
   if (o.heartbeat && !(o.heartbeat.intervalMs > 0))
     throw new NodeOptionsError('heartbeat.intervalMs must be > 0');
   for (const [k, v] of [
