@@ -40,6 +40,7 @@ import { createMetadataHandler } from '../handlers/metadata/handler.js';
 import { MetadataStore } from '../handlers/metadata/metadata-store.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { globalMetrics, MetricsRegistry } from '../metrics/registry.js';
+import { parseHostPort } from '../peer-service/address.js';
 import { NotReachableError } from '../peer-service/errors.js';
 import { type PeerService, peerServiceChildSpec } from '../peer-service/peer-service.js';
 import { startSupervisor } from '../supervisor/index.js';
@@ -321,6 +322,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     ...(options.insecure ? { insecure: true } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.ping ? { ping: options.ping } : {}),
+    ...(options.advertise !== undefined ? { advertise: [parseHostPort(options.advertise)] } : {}),
     metrics: registry,
     logger,
   });

@@ -5,6 +5,7 @@ import type { BroadcastHandler } from '../broadcast/handler.js';
 import type { ChannelsTlsOptions } from '../channels/tls.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
+import { parseHostPort } from '../peer-service/address.js';
 import type { HyParViewOptions } from '../peer-service/core/index.js';
 
 /** A channel of the node, beyond the `default` and `membership` ones that always exist. */
@@ -28,8 +29,19 @@ export interface NodeOptions {
   readonly insecure?: boolean;
   /** Nodes of different clusters refuse each other. Default `plumtree`. */
   readonly cluster?: string;
-  /** Seeds to join at start, as `host:port`. */
+  /**
+   * The address peers dial, as `host:port`, when it is not where this node listens
+   * (behind NAT, in a container or pod). It goes into this node's spec.
+   */
+  readonly advertise?: string;
+  /**
+   * Seeds to join at start: `host:port`, `dns:NAME[:PORT]` (every A/AAAA record of
+   * NAME; the port defaults to this node's) or `srv:NAME` (SRV records). Names are
+   * resolved again while the node has no peer.
+   */
   readonly join?: readonly string[];
+  /** Resolve `dns:` and `srv:` seeds with this server (`host:port`) instead of the system's. */
+  readonly dnsServer?: string;
   /** How long start-up keeps retrying the seeds. Default 10000 ms. */
   readonly joinTimeoutMs?: number;
   readonly broadcast?: {
@@ -104,6 +116,22 @@ export function checkNodeOptions(o: NodeOptions): void {
   ) {
     throw new NodeOptionsError(`adminPort must be an integer in 0..65535, got ${o.adminPort}`);
   }
+  if (o.advertise !== undefined) {
+    try {
+      parseHostPort(o.advertise);
+    } catch (e) {
+      throw new NodeOptionsError(`advertise: ${(e as Error).message}`);
+    }
+  }
+  if (o.dnsServer !== undefined) {
+    try {
+      parseHostPort(o.dnsServer);
+    } catch (e) {
+      throw new NodeOptionsError(`dnsServer: ${(e as Error).message}`);
+    }
+  }
+  if (o.overlay !== undefined && o.overlay !== 'full' && o.overlay !== 'hyparview')
+    throw new NodeOptionsError(`overlay must be full or hyparview, got ${String(o.overlay)}`);
   if (o.adminHost !== undefined && (typeof o.adminHost !== 'string' || o.adminHost.length === 0))
     throw new NodeOptionsError('adminHost must be a non-empty string');
   try {
