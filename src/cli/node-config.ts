@@ -42,6 +42,7 @@ const TOP: Record<string, Check> = {
   ping: 'object',
   tls: 'object',
   dnsServer: 'string',
+  discoveryIntervalMs: 'int',
   logLevel: 'string',
 };
 

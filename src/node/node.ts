@@ -41,13 +41,22 @@ import { MetadataStore } from '../handlers/metadata/metadata-store.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { globalMetrics, MetricsRegistry } from '../metrics/registry.js';
 import { parseHostPort } from '../peer-service/address.js';
+import { defaultHyParViewOptions } from '../peer-service/core/index.js';
+import { discoveryBehaviour } from '../peer-service/discovery.js';
 import { NotReachableError } from '../peer-service/errors.js';
 import { type PeerService, peerServiceChildSpec } from '../peer-service/peer-service.js';
+import { createDnsLookup, isDiscoverySeed, parseSeed } from '../peer-service/seed-resolver.js';
 import { startSupervisor } from '../supervisor/index.js';
+import { systemRng } from '../util/rng.js';
 import { adminActorBehaviour } from './admin-actor.js';
 import { createDashboardSource } from './dashboard-source.js';
 import { metadataRpcBehaviour, metadataRpcName } from './metadata-rpc.js';
-import { checkNodeOptions, DEFAULT_DOWN_AFTER_MS, type NodeOptions } from './options.js';
+import {
+  checkNodeOptions,
+  DEFAULT_DISCOVERY_INTERVAL_MS,
+  DEFAULT_DOWN_AFTER_MS,
+  type NodeOptions,
+} from './options.js';
 import { ServiceRouter } from './service-router.js';
 
 /** The metadata store's prefix for the admin API's `/kv` keys. */
@@ -381,6 +390,10 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
       host: options.adminHost,
     });
   const adminBound = { port: undefined as number | undefined };
+  // dns: and srv: seeds are found and joined in the background (the first node of a
+  // StatefulSet finds only itself); HOST:PORT seeds are joined before start returns.
+  const discoverySeeds = (options.join ?? []).filter(isDiscoverySeed);
+  const staticSeeds = (options.join ?? []).filter((s) => !isDiscoverySeed(s));
   let node: PlumtreeNode | undefined;
 
   let root: ActorRef;
@@ -437,6 +450,29 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
           start: (p) =>
             spawnServer(p, metadataRpcBehaviour, store, { name: metadataRpcName(name) }),
         },
+        ...(discoverySeeds.length > 0
+          ? [
+              {
+                id: 'discovery',
+                start: (p: ActorRef) =>
+                  spawnServer(
+                    p,
+                    discoveryBehaviour,
+                    {
+                      seeds: discoverySeeds.map(parseSeed),
+                      dns: createDnsLookup(options.dnsServer),
+                      peerService,
+                      defaultPort: portForDns(options),
+                      wantsMore: wantsMorePeers(options),
+                      intervalMs: options.discoveryIntervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS,
+                      rng: systemRng,
+                      logger: logger.child({ component: 'discovery' }),
+                    },
+                    { name: `discovery@${name}` },
+                  ),
+              },
+            ]
+          : []),
         ...(options.adminPort !== undefined
           ? [
               {
@@ -483,15 +519,34 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     logger,
     overlay: options.overlay ?? 'full',
   });
-  if (options.join && options.join.length > 0) {
+  if (staticSeeds.length > 0) {
     try {
-      await joinSeeds(peerService, options.join, options.joinTimeoutMs ?? 10_000, logger);
+      await joinSeeds(peerService, staticSeeds, options.joinTimeoutMs ?? 10_000, logger);
     } catch (e) {
       await node.stop();
       throw e;
     }
   }
   return node;
+}
+
+/** The port of a `dns:NAME` seed without one: this node's advertised port, else its own. */
+function portForDns(options: NodeOptions): number {
+  if (options.advertise !== undefined) return parseHostPort(options.advertise).port;
+  return options.port ?? 0;
+}
+
+/**
+ * Full membership wants every discovered node; HyParView wants its minimum active
+ * view. Either way a node with no peer wants one.
+ */
+function wantsMorePeers(options: NodeOptions): (discovered: number, peers: number) => boolean {
+  const others = (discovered: number) => Math.max(0, discovered - 1);
+  if (options.overlay === 'hyparview') {
+    const min = options.hyparview?.activeMinSize ?? defaultHyParViewOptions.activeMinSize;
+    return (discovered, peers) => peers === 0 || peers < Math.min(min, others(discovered));
+  }
+  return (discovered, peers) => peers === 0 || peers < others(discovered);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
 import { parseHostPort } from '../peer-service/address.js';
 import type { HyParViewOptions } from '../peer-service/core/index.js';
+import { parseSeed } from '../peer-service/seed-resolver.js';
 
 /** A channel of the node, beyond the `default` and `membership` ones that always exist. */
 export interface NodeChannelOption {
@@ -42,6 +43,8 @@ export interface NodeOptions {
   readonly join?: readonly string[];
   /** Resolve `dns:` and `srv:` seeds with this server (`host:port`) instead of the system's. */
   readonly dnsServer?: string;
+  /** ms between lookups of `dns:` and `srv:` seeds once the node has joined. Default 5000. */
+  readonly discoveryIntervalMs?: number;
   /** How long start-up keeps retrying the seeds. Default 10000 ms. */
   readonly joinTimeoutMs?: number;
   readonly broadcast?: {
@@ -98,6 +101,9 @@ export interface NodeOptions {
 /** The default of `downAfterMs`: long enough to ride out a restart or a short network fault. */
 export const DEFAULT_DOWN_AFTER_MS = 60_000;
 
+/** The default of `discoveryIntervalMs`. */
+export const DEFAULT_DISCOVERY_INTERVAL_MS = 5_000;
+
 /** An option that cannot work, said before anything starts. */
 export class NodeOptionsError extends Error {
   override readonly name = 'NodeOptionsError';
@@ -123,6 +129,18 @@ export function checkNodeOptions(o: NodeOptions): void {
       throw new NodeOptionsError(`advertise: ${(e as Error).message}`);
     }
   }
+  for (const seed of o.join ?? []) {
+    try {
+      parseSeed(seed);
+    } catch (e) {
+      throw new NodeOptionsError(`join: ${(e as Error).message}`);
+    }
+  }
+  if (
+    o.discoveryIntervalMs !== undefined &&
+    (!Number.isSafeInteger(o.discoveryIntervalMs) || o.discoveryIntervalMs < 1)
+  )
+    throw new NodeOptionsError('discoveryIntervalMs must be a positive integer');
   if (o.dnsServer !== undefined) {
     try {
       parseHostPort(o.dnsServer);
