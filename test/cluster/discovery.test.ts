@@ -53,12 +53,7 @@ describe('discovery through DNS', () => {
       discoveryIntervalMs: 200,
     });
     // The records appear only once every node runs, as a Service's endpoints do.
-    for (const [name, n] of [
-      ['a', a],
-      ['b', b],
-      ['c', c],
-    ] as const)
-      dns.set(`${name}.srv.test`, { a: ['127.0.0.1'] });
+    for (const name of ['a', 'b', 'c']) dns.set(`${name}.srv.test`, { a: ['127.0.0.1'] });
     dns.set('_plumtree._tcp.srv.test', {
       srv: [a, b, c].map((n) => ({ target: `${n.name}.srv.test`, port: n.address.port })),
     });

@@ -56,7 +56,7 @@ function ipv6Bytes(text: string): Buffer {
     ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t]
     : text.split(':');
   const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(Number.parseInt(g, 16), i * 2));
+  for (const [i, g] of groups.entries()) out.writeUInt16BE(Number.parseInt(g, 16), i * 2);
   return out;
 }
 
