@@ -3,7 +3,9 @@
  */
 import { benchActors } from './actors.js';
 import { benchChannels } from './channels.js';
+import { benchChurn } from './churn.js';
 import { benchMetadata } from './metadata.js';
+import { benchPartition } from './partition.js';
 
 type Bench = () => Promise<Record<string, unknown>>;
 
@@ -37,6 +39,14 @@ const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown
         `data dir: ${r.diskPutsPerSec} puts/s sequential (fsync before each put resolves), ${r.diskConcurrentPutsPerSec} puts/s with 64 in flight (group commit)`,
         `exchange: repairs 10,000 differing keys in ${r.repairMemoryMs} ms (memory), ${r.repairDiskMs} ms (data dir)`,
       ].join('\n'),
+  },
+  churn: {
+    run: benchChurn,
+    describe: (r) => JSON.stringify(r, null, 2),
+  },
+  partition: {
+    run: benchPartition,
+    describe: (r) => JSON.stringify(r, null, 2),
   },
 };
 

@@ -1,0 +1,191 @@
+/**
+ * `npm run bench -- churn [--nodes 12] [--churn-ms 60000] [--every-ms 5000]
+ * [--down-after 10000] [--overlay full|hyparview]`: the acceptance run of churn.
+ * N `plumtree node` processes on loopback; while a writer PUTs a key every 100 ms to
+ * a random live node through its admin API, every `every-ms` one random node is
+ * killed with SIGKILL and a fresh one is started under a new name. Measured after
+ * the churn stops: how long until every live node lists exactly the live set (full
+ * overlay), and whether every acknowledged write is on every live node.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
+const SECRET = 'churn-bench-secret';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  port: number;
+  adminPort: number;
+}
+
+function startProc(
+  name: string,
+  join: readonly number[],
+  downAfter: number,
+  overlay: string,
+): Promise<Proc> {
+  const args = [
+    '--import',
+    'tsx',
+    BIN,
+    'node',
+    '--name',
+    name,
+    '--admin-port',
+    '0',
+    '--down-after',
+    String(downAfter),
+    '--overlay',
+    overlay,
+    '--log-level',
+    'error',
+    ...join.flatMap((p) => ['--join', `127.0.0.1:${p}`]),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PLUMTREE_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      const line = buf.split('\n').find((l) => l.includes('"listening"'));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      const ready = JSON.parse(line) as { port: number; adminPort: number };
+      resolve({ name, child, port: ready.port, adminPort: ready.adminPort });
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+}
+
+async function getJson(port: number, path: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3000) });
+  return { status: res.status, body: await res.json() };
+}
+
+function pick<T>(items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)] as T;
+}
+
+async function until(f: () => Promise<boolean>, ms: number): Promise<number | null> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    try {
+      if (await f()) return Date.now() - start;
+    } catch {
+      // a node busy or just killed: ask again
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return null;
+}
+
+/** Runs the churn acceptance scenario and returns what it measured. */
+export async function benchChurn(): Promise<Record<string, unknown>> {
+  const count = Number(arg('nodes', '12'));
+  const churnMs = Number(arg('churn-ms', '60000'));
+  const everyMs = Number(arg('every-ms', '5000'));
+  const downAfter = Number(arg('down-after', '10000'));
+  const overlay = arg('overlay', 'full');
+  const live: Proc[] = [];
+  const all: Proc[] = [];
+  let serial = 0;
+  const nextName = () => `c${String(++serial).padStart(3, '0')}`;
+  try {
+    const first = await startProc(nextName(), [], downAfter, overlay);
+    live.push(first);
+    all.push(first);
+    const rest = await Promise.all(
+      Array.from({ length: count - 1 }, () =>
+        startProc(nextName(), [first.port], downAfter, overlay),
+      ),
+    );
+    live.push(...rest);
+    all.push(...rest);
+    const acked: string[] = [];
+    let writeFailures = 0;
+    let writing = true;
+    let n = 0;
+    const writer = (async () => {
+      while (writing) {
+        const target = pick(live);
+        const key = `w${n++}`;
+        try {
+          const res = await fetch(`http://127.0.0.1:${target.adminPort}/kv/${key}`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ value: n }),
+            signal: AbortSignal.timeout(3000),
+          });
+          if (res.ok) acked.push(key);
+          else writeFailures++;
+        } catch {
+          writeFailures++;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const churnStart = Date.now();
+    let killed = 0;
+    while (Date.now() - churnStart < churnMs) {
+      await new Promise((r) => setTimeout(r, everyMs));
+      const victim = pick(live);
+      live.splice(live.indexOf(victim), 1);
+      victim.child.kill('SIGKILL');
+      killed++;
+      const fresh = await startProc(nextName(), [pick(live).port], downAfter, overlay);
+      live.push(fresh);
+      all.push(fresh);
+    }
+    writing = false;
+    await writer;
+    const stopped = Date.now();
+    const liveNames = JSON.stringify(live.map((p) => p.name).sort());
+    const exact = async () => {
+      const views = await Promise.all(
+        live.map(async (p) => {
+          const { body } = await getJson(p.adminPort, '/members');
+          return JSON.stringify((body as { members: string[] }).members);
+        }),
+      );
+      return views.every((v) => v === liveNames);
+    };
+    const membersMs = await until(exact, 120_000);
+    const present = async (key: string) =>
+      (
+        await Promise.all(live.map(async (p) => (await getJson(p.adminPort, `/kv/${key}`)).status))
+      ).every((s) => s === 200);
+    const allWrites = async () => {
+      for (const key of acked) if (!(await present(key))) return false;
+      return true;
+    };
+    const writesMs = await until(allWrites, 60_000);
+    let missing = 0;
+    for (const key of acked) if (!(await present(key).catch(() => false))) missing++;
+    return {
+      nodes: count,
+      overlay,
+      downAfterMs: downAfter,
+      churnMs,
+      killedAndReplaced: killed,
+      started: all.length,
+      afterChurnToExactMembersMs: membersMs,
+      exactWithin30s: membersMs !== null && membersMs <= 30_000,
+      ackedWrites: acked.length,
+      failedWrites: writeFailures,
+      writesEverywhereAfterMs: writesMs === null ? null : Date.now() - stopped,
+      lostAckedWrites: missing,
+    };
+  } finally {
+    for (const p of all) p.child.kill('SIGKILL');
+  }
+}
