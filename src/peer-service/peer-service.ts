@@ -20,7 +20,7 @@ import { type Counter, globalMetrics, type MetricsRegistry } from '../metrics/re
 import { type ChildSpec, spawnSupervisor } from '../supervisor/index.js';
 import { type Rng, systemRng } from '../util/rng.js';
 import { parseHostPort } from './address.js';
-import type { HyParViewOptions } from './core/index.js';
+import { defaultHyParViewOptions, type HyParViewOptions } from './core/index.js';
 import { NotReachableError } from './errors.js';
 import { eventsBehaviour, type PeerServiceEvent } from './events.js';
 import { hyparviewManagerBehaviour } from './hyparview-manager.js';
@@ -58,7 +58,8 @@ export interface PeerServiceOptions {
   readonly periodicInterval?: number;
   /**
    * Full overlay: remove a member whose every channel has been down this long
-   * (0 = never). Default 0 here; `startNode` defaults to 60000.
+   * (0 = never). HyParView: keep a peer found down out of the passive views this
+   * long. Default 0 here; `startNode` defaults to 60000.
    */
   readonly downAfterMs?: number;
   /** How long a join waits for the contact's answer. Default 10000. */
@@ -107,6 +108,19 @@ export interface PeerService {
   subscribe(fn: MembershipListener, key?: unknown): () => void;
   /** Stops the supervisor and the transport subscriptions. */
   stop(): Promise<void>;
+}
+
+/**
+ * HyParView's members are its active view, which drops a failed peer at once; what
+ * `downAfterMs` adds there is keeping a peer found down out of the passive views for
+ * that long (in promotion rounds), so shuffles do not spread it.
+ */
+function hyparviewWithQuarantine(options: PeerServiceOptions): Partial<HyParViewOptions> {
+  const given = options.hyparview ?? {};
+  const downAfter = options.downAfterMs ?? 0;
+  if (downAfter === 0 || given.quarantineRounds !== undefined) return given;
+  const interval = given.promotionInterval ?? defaultHyParViewOptions.promotionInterval;
+  return { ...given, quarantineRounds: Math.max(1, Math.ceil(downAfter / interval)) };
 }
 
 /** A counter exported at 0 from the start (contract section 7). */
@@ -180,7 +194,7 @@ export function peerServiceChildSpec(options: PeerServiceOptions): {
               {
                 transport,
                 eventsName,
-                options: options.hyparview ?? {},
+                options: hyparviewWithQuarantine(options),
                 joinTimeoutMs: managerArgs.joinTimeoutMs,
                 logger,
                 dropped: managerArgs.dropped,

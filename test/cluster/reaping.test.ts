@@ -73,6 +73,37 @@ describe('reaping dead members over real channels', () => {
   });
 });
 
+describe('churn over real channels', () => {
+  const nodes = useNodes();
+
+  it('6 nodes, 3 stopped and replaced by new names: every live node lists exactly the live set and has every write', async () => {
+    const opts = {
+      downAfterMs: DOWN_AFTER,
+      broadcast: { exchangeTickPeriod: 300, lazyTickPeriod: 50 },
+    };
+    const live: PlumtreeNode[] = [await nodes.start('n0', opts)];
+    for (let i = 1; i < 6; i++)
+      live.push(await nodes.start(`n${i}`, { ...opts, join: [seedOf(live[0] as PlumtreeNode)] }));
+    const writes: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const writer = live[(round + 1) % live.length] as PlumtreeNode;
+      await writer.metadata.put(['kv', 'default'], `w${round}`, round);
+      writes.push(`w${round}`);
+      const victim = live.splice(round % live.length, 1)[0] as PlumtreeNode;
+      await nodes.stop(victim);
+      live.push(
+        await nodes.start(`m${round}`, { ...opts, join: [seedOf(live[0] as PlumtreeNode)] }),
+      );
+    }
+    await membersAre(live, live.map((n) => n.name).sort(), 30_000);
+    await until(
+      'every write on every live node',
+      () => live.every((n) => writes.every((k) => n.metadata.read(['kv', 'default'], k))),
+      30_000,
+    );
+  });
+});
+
 describe('removing a member by hand', () => {
   const nodes = useNodes();
   const io = () => {
@@ -121,5 +152,70 @@ describe('removing a member by hand', () => {
     const { io: cliIo, err } = io();
     expect(await runCli(['members', 'remove', '--admin', 'http://127.0.0.1:1'], cliIo)).toBe(2);
     expect(err.join('\n')).toContain('NAME');
+  });
+});
+
+describe('a partition of a HyParView overlay over real channels', () => {
+  const nodes = useNodes();
+
+  /** True when the active views of `all` connect every node. */
+  const connected = (all: readonly PlumtreeNode[]) => {
+    const seen = new Set<string>();
+    const byName = new Map(all.map((n) => [n.name, n]));
+    const stack = [all[0]?.name as string];
+    while (stack.length > 0) {
+      const name = stack.pop() as string;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      for (const m of byName.get(name)?.members() ?? []) if (byName.has(m)) stack.push(m);
+    }
+    return seen.size === all.length;
+  };
+
+  it('3 | 3: no active link crosses the cut while split; one overlay with every write after', async () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const all: PlumtreeNode[] = [];
+    for (const name of names) {
+      const first = all[0];
+      all.push(
+        await nodes.start(name, {
+          overlay: 'hyparview',
+          downAfterMs: DOWN_AFTER,
+          hyparview: { promotionInterval: 300, shuffleInterval: 500 },
+          broadcast: { exchangeTickPeriod: 300, lazyTickPeriod: 50 },
+          ...(first ? { join: [seedOf(first)] } : {}),
+        }),
+      );
+    }
+    await until('one overlay', () => connected(all), 20_000);
+    const left = new Set(['a', 'b', 'c']);
+    const cut = async (block: boolean) => {
+      for (const x of all)
+        for (const y of all) {
+          if (left.has(x.name) === left.has(y.name)) continue;
+          if (block) await x.channels.block(y.name);
+          else x.channels.unblock(y.name);
+        }
+    };
+    await cut(true);
+    await until(
+      'no active link across the cut',
+      () => all.every((n) => n.members().every((m) => left.has(m) === left.has(n.name))),
+      20_000,
+    );
+    await all[0]?.metadata.put(['kv', 'default'], 'left-side', 1);
+    await all[5]?.metadata.put(['kv', 'default'], 'right-side', 2);
+    await cut(false);
+    await until('one overlay again', () => connected(all), 30_000);
+    await until(
+      'both writes everywhere',
+      () =>
+        all.every(
+          (n) =>
+            n.metadata.read(['kv', 'default'], 'left-side') !== undefined &&
+            n.metadata.read(['kv', 'default'], 'right-side') !== undefined,
+        ),
+      30_000,
+    );
   });
 });
