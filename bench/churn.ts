@@ -27,6 +27,9 @@ interface Proc {
   adminPort: number;
 }
 
+/** Every process spawned, so that the run kills them all however it ends. */
+const spawned: ChildProcess[] = [];
+
 function startProc(
   name: string,
   join: readonly number[],
@@ -54,6 +57,7 @@ function startProc(
     env: { ...process.env, PLUMTREE_SECRET: SECRET },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  spawned.push(child);
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 60_000);
@@ -138,6 +142,7 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
     })();
     const churnStart = Date.now();
     let killed = 0;
+    let startFailures = 0;
     const starting: Promise<void>[] = [];
     // One kill every `everyMs` on the clock; the replacement starts meanwhile (a node
     // process takes a few seconds to start on a loaded machine).
@@ -148,11 +153,18 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       victim.child.kill('SIGKILL');
       killed++;
       const name = nextName();
+      // Several seeds: one may be the next victim.
+      const seeds = [...new Set([pick(live), pick(live), pick(live)].map((p) => p.port))];
       starting.push(
-        startProc(name, [pick(live).port], downAfter, overlay).then((fresh) => {
-          live.push(fresh);
-          all.push(fresh);
-        }),
+        startProc(name, seeds, downAfter, overlay).then(
+          (fresh) => {
+            live.push(fresh);
+            all.push(fresh);
+          },
+          () => {
+            startFailures++;
+          },
+        ),
       );
     }
     const lastKillAt = Date.now();
@@ -203,6 +215,7 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       downAfterMs: downAfter,
       churnMs,
       killedAndReplaced: killed,
+      replacementsThatFailedToStart: startFailures,
       started: all.length,
       afterChurnToExactMembersMs: fromLastKillMs,
       exactWithin30s: fromLastKillMs !== null && fromLastKillMs <= 30_000,
@@ -212,6 +225,6 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       lostAckedWrites: missing,
     };
   } finally {
-    for (const p of all) p.child.kill('SIGKILL');
+    for (const child of spawned) child.kill('SIGKILL');
   }
 }

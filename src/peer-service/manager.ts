@@ -169,12 +169,16 @@ async function apply(
         transport
           .connect(spec)
           .then(() => transport.send(spec.name, MEMBERSHIP_CHANNEL, msg))
-          .catch((error: unknown) =>
+          .catch((error: unknown) => {
             logger.debug('probe of a lost peer failed; retried on the next round', {
               peer: spec.name,
               error,
-            }),
-          );
+            });
+            // The next probe dials again; meanwhile the channels need not keep
+            // reconnecting to a node that may be gone for good.
+            if (!membersOf(state.core).includes(spec.name))
+              transport.disconnect(spec.name).catch(() => undefined);
+          });
         break;
       }
       case 'reaped':
