@@ -14,7 +14,9 @@ describe('reaping dead members over real channels', () => {
       ...(join ? { join: [seedOf(join)] } : {}),
     });
 
-  it('a stopped node is removed from every member, with an event and a counter', async () => {
+  it('a stopped node is removed from every member, with an event and a counter', {
+    timeout: 60_000,
+  }, async () => {
     const a = await start('a');
     const b = await start('b', a);
     const c = await start('c', a);
@@ -33,7 +35,9 @@ describe('reaping dead members over real channels', () => {
     expect(reaped.every((p) => p === 'c')).toBe(true);
   });
 
-  it('a 3 | 3 partition longer than downAfterMs: each side removes the other, then one cluster with every write', async () => {
+  it('a 3 | 3 partition longer than downAfterMs: each side removes the other, then one cluster with every write', {
+    timeout: 60_000,
+  }, async () => {
     const names = ['a', 'b', 'c', 'd', 'e', 'f'];
     const first = await start('a');
     const all: PlumtreeNode[] = [first];
@@ -76,7 +80,9 @@ describe('reaping dead members over real channels', () => {
 describe('churn over real channels', () => {
   const nodes = useNodes();
 
-  it('6 nodes, 3 stopped and replaced by new names: every live node lists exactly the live set and has every write', async () => {
+  it('6 nodes, 3 stopped and replaced by new names: every live node lists exactly the live set and has every write', {
+    timeout: 60_000,
+  }, async () => {
     const opts = {
       downAfterMs: DOWN_AFTER,
       broadcast: { exchangeTickPeriod: 300, lazyTickPeriod: 50 },
@@ -172,7 +178,9 @@ describe('a partition of a HyParView overlay over real channels', () => {
     return seen.size === all.length;
   };
 
-  it('3 | 3: no active link crosses the cut while split; one overlay with every write after', async () => {
+  it('3 | 3: no active link crosses the cut while split; one overlay with every write after', {
+    timeout: 60_000,
+  }, async () => {
     const names = ['a', 'b', 'c', 'd', 'e', 'f'];
     const all: PlumtreeNode[] = [];
     for (const name of names) {
