@@ -132,6 +132,20 @@ describe('full membership: reaping members that are down', () => {
   });
 });
 
+describe('full membership: a member only one node cannot reach', () => {
+  it('is reaped there, told by a member that still reaches it, and refutes at once', () => {
+    const net = cluster(['a', 'b', 'c']);
+    net.cut = (from, to) => (from === 'a' && to === 'c') || (from === 'c' && to === 'a');
+    down(net, 'a', 'c');
+    net.now += DOWN_AFTER;
+    net.step('a', { type: 'timer', key: { type: 'reap' } });
+    net.run();
+    expect(net.take('c', 'refuted')).toHaveLength(1);
+    expect(membersOf(net.node('b'))).toEqual(['a', 'b', 'c']);
+    expect(membersOf(net.node('c'))).toEqual(['a', 'b', 'c']);
+  });
+});
+
 describe('full membership: a partition longer than downAfterMs', () => {
   /**
    * Splits `names` into `left` and the rest, lets each side reap the other (and

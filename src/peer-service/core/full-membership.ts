@@ -374,6 +374,16 @@ function onGossip(
     state.version++;
     reportMembers(state, out, ctx.now, departed);
     gossipToMembers(state, out, undefined);
+    // A member removed elsewhere that is up from here is alive: tell it, so it refutes
+    // now rather than at its next periodic gossip.
+    let msg: MembershipMessage | undefined;
+    for (const name of before) {
+      if (name === state.self || name === from || name === departed || !state.up.has(name))
+        continue;
+      if (state.crdt.entries.get(name)?.kind !== 'removed') continue;
+      msg ??= { type: 'gossip', state: toData(state.crdt) };
+      out.push({ type: 'send', to: name, msg });
+    }
   } else if (!leq(state.crdt, remote)) {
     // The sender lags behind us: answer it alone so that states meet.
     out.push({ type: 'send', to: from, msg: { type: 'gossip', state: toData(state.crdt) } });
@@ -441,6 +451,10 @@ function reap(state: FullMembershipState, ctx: MembershipContext, out: FullMembe
     state.version++;
     reportMembers(state, out, ctx.now);
     gossipToMembers(state, out, undefined);
+    // A reaped node that is in fact alive (only our channels to it failed) learns at
+    // once, if the message gets through, and refutes.
+    const msg: MembershipMessage = { type: 'gossip', state: toData(state.crdt) };
+    for (const [name] of due) out.push({ type: 'send', to: name, msg });
   }
   armReap(state, ctx, out);
 }
