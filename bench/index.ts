@@ -4,8 +4,10 @@
  */
 import { benchActors } from './actors.js';
 import { benchChannels } from './channels.js';
+import { benchChurn } from './churn.js';
 import { benchCluster, clusterOptionsFromArgs, describeCluster } from './cluster.js';
 import { benchMetadata } from './metadata.js';
+import { benchPartition } from './partition.js';
 import { benchSoak, describeSoak } from './soak.js';
 
 type Bench = (args: readonly string[]) => Promise<Record<string, unknown>>;
@@ -46,6 +48,14 @@ const benches: Record<string, { run: Bench; describe: (r: Record<string, unknown
       ].join('\n'),
   },
   soak: { run: benchSoak, describe: describeSoak },
+  churn: {
+    run: benchChurn,
+    describe: (r) => JSON.stringify(r, null, 2),
+  },
+  partition: {
+    run: benchPartition,
+    describe: (r) => JSON.stringify(r, null, 2),
+  },
 };
 
 async function main(): Promise<void> {

@@ -16,6 +16,8 @@ export interface AdminBackend {
   leave(): Promise<void>;
   /** Prometheus text. */
   metrics(): Promise<string>;
+  /** Removes another member by hand (`DELETE /members/:name`); it comes back if alive. */
+  removeMember?(name: string): Promise<void>;
   /** Removes a `/kv` key (a tombstone, replicated like a write). */
   kvDelete?(key: string): Promise<void>;
   /** The dashboard's data (`GET /events`); without it the page shows only what the JSON API tells. */

@@ -13,6 +13,7 @@ import { handleDashboardRoute } from './dashboard-routes.js';
 import { DashboardEvents, type DashboardEventsOptions } from './event-stream.js';
 import { readJsonBody, sendJson } from './json-io.js';
 import { routeKv } from './kv-routes.js';
+import { handleMembersRoute } from './members-route.js';
 import { PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
 
 /** Options for {@link startAdminServer}. */
@@ -132,6 +133,8 @@ async function route(
     only('GET');
     return send(res, 200, { members: await api.members() });
   }
+  const member = await handleMembersRoute(method, path, api);
+  if (member !== undefined) return send(res, member.status, member.body);
   if (path === '/peers') {
     only('GET');
     return send(res, 200, await api.peers(requireRoot(url, api.name)));

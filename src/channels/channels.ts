@@ -67,6 +67,12 @@ export interface ChannelsOptions {
   readonly insecure?: boolean;
   /** Serve and dial over TLS (`wss`) with these credentials. */
   readonly tls?: ChannelsTlsOptions;
+  /**
+   * The addresses peers must dial, when they differ from where this node listens
+   * (behind NAT, in a container or a Kubernetes pod): they replace the bound addresses
+   * in this node's spec, which the handshake and membership carry to every peer.
+   */
+  readonly advertise?: readonly ListenAddr[];
   /** Largest frame sent or accepted (default 16 MiB), enforced by ws as `maxPayload`. */
   readonly maxFrameBytes?: number;
   /** Byte bound of each peer's outgoing queue (default 64 MiB). */
@@ -401,6 +407,7 @@ function resolveOptions(options: ChannelsOptions): ChannelHub {
     cluster: options.cluster ?? 'plumtree',
     auth,
     tls: options.tls,
+    advertise: options.advertise,
     maxFrameBytes: positiveInt('maxFrameBytes', options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES),
     maxQueueBytes: positiveInt('maxQueueBytes', options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES),
     highWaterBytes: positiveInt(

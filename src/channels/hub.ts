@@ -35,6 +35,8 @@ export interface ChannelsConfig {
   readonly cluster: string;
   readonly auth: HandshakeAuth;
   readonly tls: ChannelsTlsOptions | undefined;
+  /** Addresses put in this node's spec instead of the bound ones (see `ChannelsOptions.advertise`). */
+  readonly advertise?: readonly ListenAddr[] | undefined;
   readonly maxFrameBytes: number;
   readonly maxQueueBytes: number;
   readonly highWaterBytes: number;
@@ -67,6 +69,8 @@ export class ChannelHub {
   readonly knownSpecs = new Map<string, NodeSpec>();
   /** Ports bound by the first start of the listener, reused when it restarts. */
   readonly boundPorts: (number | undefined)[] = [];
+  /** Where the listener binds: the spec's addresses as given, whatever is advertised. */
+  readonly bindAddrs: readonly ListenAddr[];
   stopped = false;
   private readonly starting = new Map<string, Promise<void>>();
   private readonly adoptIntent = new Set<string>();
@@ -80,6 +84,7 @@ export class ChannelHub {
     readonly config: ChannelsConfig,
   ) {
     this.local = spec;
+    this.bindAddrs = spec.listenAddrs;
     this.name = spec.name;
     this.counters = new MeteredCounters(config.metrics, Object.keys(spec.channels));
     this.remote = new RemoteCalls(this);
@@ -129,7 +134,8 @@ export class ChannelHub {
     addrs.forEach((addr, i) => {
       this.boundPorts[i] = addr.port;
     });
-    this.local = Object.freeze({ ...this.local, listenAddrs: Object.freeze([...addrs]) });
+    const advertised = this.config.advertise ?? addrs;
+    this.local = Object.freeze({ ...this.local, listenAddrs: Object.freeze([...advertised]) });
     this.markListening();
   }
 

@@ -48,7 +48,7 @@ export const listenerActor: GenServer<
     onExit(ctx.self, () => closeAll(state));
     const addrs: ListenAddr[] = [];
     try {
-      for (const [i, addr] of hub.local.listenAddrs.entries()) {
+      for (const [i, addr] of hub.bindAddrs.entries()) {
         const port = hub.boundPorts[i] ?? addr.port;
         const server = await bindServer(hub, addr.host, port, hub.boundPorts[i] !== undefined);
         const wss = new WebSocketServer({

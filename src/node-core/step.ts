@@ -83,10 +83,17 @@ export function step(state: NodeCoreState, event: NodeCoreEvent, now: number): N
       break;
     case 'channelUp':
       state.connected.add(event.peer);
+      if (state.membership.overlay === 'full') {
+        full(state, { type: 'peerUp', name: event.peer }, out, now);
+      }
       plumtree(state, { type: 'peerUp', peer: event.peer }, out, now);
       break;
     case 'channelDown':
       state.connected.delete(event.peer);
+      // Full membership times how long a member has been down (its reaping).
+      if (state.membership.overlay === 'full') {
+        full(state, { type: 'peerDown', name: event.peer }, out, now);
+      }
       plumtree(state, { type: 'peerDown', peer: event.peer }, out, now);
       if (state.membership.overlay === 'hyparview') {
         hyparview(state, { type: 'peerDown', peer: event.peer }, out, now);
@@ -186,8 +193,9 @@ function membershipTimer(
   const m = state.membership;
   // Each core owns its timers; a firing meant for the other overlay cannot happen.
   if (m.overlay === 'full') {
-    if (key.type === 'periodic') full(state, { type: 'timer', key }, out, now);
-  } else if (key.type !== 'periodic') {
+    if (key.type === 'periodic' || key.type === 'reap')
+      full(state, { type: 'timer', key }, out, now);
+  } else if (key.type !== 'periodic' && key.type !== 'reap') {
     hyparview(state, { type: 'timer', key }, out, now);
   }
 }
@@ -241,6 +249,16 @@ function fullEffect(
       return;
     case 'setTimer':
       arm(out, { layer: 'membership', key: e.key }, e.delayMs);
+      return;
+    case 'probe':
+      // A removed member that may still be alive: dial it, like the manager does.
+      out.push({ type: 'send', channel: 'membership', to: e.spec.name, dial: e.spec, msg: e.msg });
+      return;
+    case 'reaped':
+      out.push(log('membership', 'info', `${e.name} reaped after ${e.downForMs} ms down`));
+      return;
+    case 'refuted':
+      out.push(log('membership', 'info', `removal refuted (epoch ${e.epoch})`));
       return;
     case 'reset':
       for (const name of e.disconnect) out.push({ type: 'disconnect', peer: name });

@@ -40,19 +40,29 @@ import { createMetadataHandler } from '../handlers/metadata/handler.js';
 import { MetadataStore } from '../handlers/metadata/metadata-api.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { globalMetrics, MetricsRegistry } from '../metrics/registry.js';
+import { parseHostPort } from '../peer-service/address.js';
+import { defaultHyParViewOptions } from '../peer-service/core/index.js';
+import { discoveryBehaviour } from '../peer-service/discovery.js';
 import { NotReachableError } from '../peer-service/errors.js';
 import { type PeerService, peerServiceChildSpec } from '../peer-service/peer-service.js';
+import { createDnsLookup, isDiscoverySeed, parseSeed } from '../peer-service/seed-resolver.js';
 import { startSupervisor } from '../supervisor/index.js';
+import { systemRng } from '../util/rng.js';
 import { adminActorBehaviour } from './admin-actor.js';
 import { createDashboardSource } from './dashboard-source.js';
 import { metadataRpcBehaviour, metadataRpcName } from './metadata-rpc.js';
-import { checkNodeOptions, type NodeOptions } from './options.js';
+import {
+  checkNodeOptions,
+  DEFAULT_DISCOVERY_INTERVAL_MS,
+  DEFAULT_DOWN_AFTER_MS,
+  type NodeOptions,
+} from './options.js';
 import { ServiceRouter } from './service-router.js';
 
 /** The metadata store's prefix for the admin API's `/kv` keys. */
 export const KV_PREFIX = ['kv', 'default'] as const;
 
-type NodeEvent = 'up' | 'down' | 'membership';
+type NodeEvent = 'up' | 'down' | 'membership' | 'reaped';
 
 /** A running node (contract section 2). */
 export class PlumtreeNode {
@@ -95,6 +105,7 @@ export class PlumtreeNode {
     const ps = parts.peerService;
     ps.onUp('*', (p) => void this.events.emit('up', p));
     ps.onDown('*', (p) => void this.events.emit('down', p));
+    ps.onReaped((p, downForMs) => void this.events.emit('reaped', { peer: p, downForMs }));
     ps.subscribe((m) => void this.events.emit('membership', m), 'node');
   }
 
@@ -246,6 +257,7 @@ export class PlumtreeNode {
       dashboard: this.dashboard,
       join: (peer) => this.join(peer),
       leave: () => this.leave(),
+      removeMember: (member) => this.leave(member),
       metrics: () => this.metrics(),
       kvStore: () => this.parts.store,
     };
@@ -320,6 +332,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     ...(options.insecure ? { insecure: true } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.ping ? { ping: options.ping } : {}),
+    ...(options.advertise !== undefined ? { advertise: [parseHostPort(options.advertise)] } : {}),
     metrics: registry,
     logger,
   });
@@ -329,6 +342,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     transportChild: channelsSpec,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.periodicInterval ? { periodicInterval: options.periodicInterval } : {}),
+    downAfterMs: options.downAfterMs ?? DEFAULT_DOWN_AFTER_MS,
     ...(options.overlay ? { overlay: options.overlay } : {}),
     ...(options.hyparview ? { hyparview: options.hyparview } : {}),
     logger,
@@ -378,6 +392,10 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
       host: options.adminHost,
     });
   const adminBound = { port: undefined as number | undefined };
+  // dns: and srv: seeds are found and joined in the background (the first node of a
+  // StatefulSet finds only itself); HOST:PORT seeds are joined before start returns.
+  const discoverySeeds = (options.join ?? []).filter(isDiscoverySeed);
+  const staticSeeds = (options.join ?? []).filter((s) => !isDiscoverySeed(s));
   let node: PlumtreeNode | undefined;
 
   let root: ActorRef;
@@ -434,6 +452,29 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
           start: (p) =>
             spawnServer(p, metadataRpcBehaviour, store, { name: metadataRpcName(name) }),
         },
+        ...(discoverySeeds.length > 0
+          ? [
+              {
+                id: 'discovery',
+                start: (p: ActorRef) =>
+                  spawnServer(
+                    p,
+                    discoveryBehaviour,
+                    {
+                      seeds: discoverySeeds.map(parseSeed),
+                      dns: createDnsLookup(options.dnsServer),
+                      peerService,
+                      defaultPort: portForDns(options),
+                      wantsMore: wantsMorePeers(options),
+                      intervalMs: options.discoveryIntervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS,
+                      rng: systemRng,
+                      logger: logger.child({ component: 'discovery' }),
+                    },
+                    { name: `discovery@${name}` },
+                  ),
+              },
+            ]
+          : []),
         ...(options.adminPort !== undefined
           ? [
               {
@@ -480,15 +521,34 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     logger,
     overlay: options.overlay ?? 'full',
   });
-  if (options.join && options.join.length > 0) {
+  if (staticSeeds.length > 0) {
     try {
-      await joinSeeds(peerService, options.join, options.joinTimeoutMs ?? 10_000, logger);
+      await joinSeeds(peerService, staticSeeds, options.joinTimeoutMs ?? 10_000, logger);
     } catch (e) {
       await node.stop();
       throw e;
     }
   }
   return node;
+}
+
+/** The port of a `dns:NAME` seed without one: this node's advertised port, else its own. */
+function portForDns(options: NodeOptions): number {
+  if (options.advertise !== undefined) return parseHostPort(options.advertise).port;
+  return options.port ?? 0;
+}
+
+/**
+ * Full membership wants every discovered node; HyParView wants its minimum active
+ * view. Either way a node with no peer wants one.
+ */
+function wantsMorePeers(options: NodeOptions): (discovered: number, peers: number) => boolean {
+  const others = (discovered: number) => Math.max(0, discovered - 1);
+  if (options.overlay === 'hyparview') {
+    const min = options.hyparview?.activeMinSize ?? defaultHyParViewOptions.activeMinSize;
+    return (discovered, peers) => peers === 0 || peers < Math.min(min, others(discovered));
+  }
+  return (discovered, peers) => peers === 0 || peers < others(discovered);
 }
 
 /**
@@ -537,6 +597,7 @@ function lazyBackend(get: () => PlumtreeNode | undefined): AdminBackend {
     },
     join: (p) => b().join(p),
     leave: () => b().leave(),
+    removeMember: (m) => b().removeMember?.(m) ?? Promise.resolve(),
     metrics: () => b().metrics(),
     kvStore: () => {
       const kv = b().kvStore;

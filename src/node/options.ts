@@ -6,7 +6,9 @@ import type { ChannelsTlsOptions } from '../channels/tls.js';
 import type { MetadataStoreOptions } from '../handlers/metadata/metadata-api.js';
 import type { Logger } from '../log/logger.js';
 import type { MetricsRegistry } from '../metrics/registry.js';
+import { parseHostPort } from '../peer-service/address.js';
 import type { HyParViewOptions } from '../peer-service/core/index.js';
+import { parseSeed } from '../peer-service/seed-resolver.js';
 
 /** A channel of the node, beyond the `default` and `membership` ones that always exist. */
 export interface NodeChannelOption {
@@ -29,8 +31,21 @@ export interface NodeOptions {
   readonly insecure?: boolean;
   /** Nodes of different clusters refuse each other. Default `plumtree`. */
   readonly cluster?: string;
-  /** Seeds to join at start, as `host:port`. */
+  /**
+   * The address peers dial, as `host:port`, when it is not where this node listens
+   * (behind NAT, in a container or pod). It goes into this node's spec.
+   */
+  readonly advertise?: string;
+  /**
+   * Seeds to join at start: `host:port`, `dns:NAME[:PORT]` (every A/AAAA record of
+   * NAME; the port defaults to this node's) or `srv:NAME` (SRV records). Names are
+   * resolved again while the node has no peer.
+   */
   readonly join?: readonly string[];
+  /** Resolve `dns:` and `srv:` seeds with this server (`host:port`) instead of the system's. */
+  readonly dnsServer?: string;
+  /** ms between lookups of `dns:` and `srv:` seeds once the node has joined. Default 5000. */
+  readonly discoveryIntervalMs?: number;
   /** How long start-up keeps retrying the seeds. Default 10000 ms. */
   readonly joinTimeoutMs?: number;
   readonly broadcast?: {
@@ -68,6 +83,12 @@ export interface NodeOptions {
   readonly heartbeat?: { readonly intervalMs: number };
   /** ms between periodic membership gossip. Default 10000. */
   readonly periodicInterval?: number;
+  /**
+   * Remove a member from the cluster once every channel to it has been down this long
+   * (ms; 0 = never). Default 60000. A node that was removed while alive (a partition
+   * longer than this) comes back by itself once it reaches the others again.
+   */
+  readonly downAfterMs?: number;
   /** Failure detection on idle connections. Default: ping after 1 s, down after 3 s. */
   readonly ping?: { readonly intervalMs?: number; readonly timeoutMs?: number };
   readonly tls?: ChannelsTlsOptions;
@@ -92,6 +113,11 @@ export type NodeMetadataOptions = Partial<
     | 'exchangeTimeoutMs'
   >
 >;
+/** The default of `downAfterMs`: long enough to ride out a restart or a short network fault. */
+export const DEFAULT_DOWN_AFTER_MS = 60_000;
+
+/** The default of `discoveryIntervalMs`. */
+export const DEFAULT_DISCOVERY_INTERVAL_MS = 5_000;
 
 /** An option that cannot work, said before anything starts. */
 export class NodeOptionsError extends Error {
@@ -111,6 +137,34 @@ export function checkNodeOptions(o: NodeOptions): void {
   ) {
     throw new NodeOptionsError(`adminPort must be an integer in 0..65535, got ${o.adminPort}`);
   }
+  if (o.advertise !== undefined) {
+    try {
+      parseHostPort(o.advertise);
+    } catch (e) {
+      throw new NodeOptionsError(`advertise: ${(e as Error).message}`);
+    }
+  }
+  for (const seed of o.join ?? []) {
+    try {
+      parseSeed(seed);
+    } catch (e) {
+      throw new NodeOptionsError(`join: ${(e as Error).message}`);
+    }
+  }
+  if (
+    o.discoveryIntervalMs !== undefined &&
+    (!Number.isSafeInteger(o.discoveryIntervalMs) || o.discoveryIntervalMs < 1)
+  )
+    throw new NodeOptionsError('discoveryIntervalMs must be a positive integer');
+  if (o.dnsServer !== undefined) {
+    try {
+      parseHostPort(o.dnsServer);
+    } catch (e) {
+      throw new NodeOptionsError(`dnsServer: ${(e as Error).message}`);
+    }
+  }
+  if (o.overlay !== undefined && o.overlay !== 'full' && o.overlay !== 'hyparview')
+    throw new NodeOptionsError(`overlay must be full or hyparview, got ${String(o.overlay)}`);
   if (o.adminHost !== undefined && (typeof o.adminHost !== 'string' || o.adminHost.length === 0))
     throw new NodeOptionsError('adminHost must be a non-empty string');
   try {
@@ -124,6 +178,8 @@ export function checkNodeOptions(o: NodeOptions): void {
     if (e instanceof AdminAuthError) throw new NodeOptionsError(e.message);
     throw e;
   }
+  if (o.downAfterMs !== undefined && (!Number.isSafeInteger(o.downAfterMs) || o.downAfterMs < 0))
+    throw new NodeOptionsError(`downAfterMs must be a non-negative integer, got ${o.downAfterMs}`);
   if (o.heartbeat && !(o.heartbeat.intervalMs > 0))
     throw new NodeOptionsError('heartbeat.intervalMs must be > 0');
   for (const [k, v] of [

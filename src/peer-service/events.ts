@@ -11,6 +11,8 @@ import type { Subscribers } from './subscribers.js';
 export type PeerServiceEvent =
   | { readonly type: 'membership'; readonly members: readonly string[] }
   | { readonly type: 'up' | 'down'; readonly peer: string }
+  /** A member was removed because every channel to it was down for `downForMs`. */
+  | { readonly type: 'reaped'; readonly peer: string; readonly downForMs: number }
   /** Send the last membership to the subscription under `key` (a new subscriber). */
   | { readonly type: 'replay'; readonly key: unknown };
 
@@ -46,6 +48,11 @@ export const eventsBehaviour: GenServer<EventsArgs, EventsArgs, never, unknown, 
         case 'down':
           for (const fn of subscribers.peerListeners(event.type, event.peer)) {
             runListener(logger, event.type, () => fn(event.peer));
+          }
+          break;
+        case 'reaped':
+          for (const fn of [...subscribers.reaped]) {
+            runListener(logger, 'reaped', () => fn(event.peer, event.downForMs));
           }
           break;
         case 'replay': {

@@ -41,9 +41,14 @@ export interface ManagerArgs {
   readonly eventsName: string;
   readonly dataDir: string | undefined;
   readonly periodicInterval: number;
+  /** Reap a member down this long (0 = never); see `FullMembershipOptions.downAfterMs`. */
+  readonly downAfterMs: number;
   readonly joinTimeoutMs: number;
   readonly logger: Logger;
   readonly dropped: Counter;
+  /** `plumtree_members_reaped_total` and `plumtree_membership_refutations_total`. */
+  readonly reaped: Counter;
+  readonly refuted: Counter;
   readonly now: () => number;
 }
 
@@ -159,6 +164,38 @@ async function apply(
       case 'setTimer':
         state.timers.set(ctx, effect.key, effect.delayMs);
         break;
+      case 'probe': {
+        const { spec, msg } = effect;
+        transport
+          .connect(spec)
+          .then(() => transport.send(spec.name, MEMBERSHIP_CHANNEL, msg))
+          .catch((error: unknown) => {
+            logger.debug('probe of a lost peer failed; retried on the next round', {
+              peer: spec.name,
+              error,
+            });
+            // The next probe dials again; meanwhile the channels need not keep
+            // reconnecting to a node that may be gone for good.
+            if (!membersOf(state.core).includes(spec.name))
+              transport.disconnect(spec.name).catch(() => undefined);
+          });
+        break;
+      }
+      case 'reaped':
+        state.args.reaped.inc();
+        logger.warn('member removed: every channel to it was down', {
+          peer: effect.name,
+          downForMs: effect.downForMs,
+        });
+        publish(state, { type: 'reaped', peer: effect.name, downForMs: effect.downForMs });
+        break;
+      case 'refuted':
+        state.args.refuted.inc();
+        logger.warn('this node was removed while alive; it came back with a new life', {
+          epoch: effect.epoch,
+          incarnation: effect.incarnation,
+        });
+        break;
       default: {
         const never: never = effect;
         logger.warn('unknown membership effect', { effect: never });
@@ -234,7 +271,7 @@ export const managerBehaviour: GenServer<
 > = {
   async init(args, ctx) {
     const restored = await loadRestored(args);
-    const options = { periodicInterval: args.periodicInterval };
+    const options = { periodicInterval: args.periodicInterval, downAfterMs: args.downAfterMs };
     let init: ReturnType<typeof initFullMembership>;
     try {
       init = initFullMembership({ spec: args.transport.spec, now: args.now(), restored, options });
@@ -251,6 +288,9 @@ export const managerBehaviour: GenServer<
       timers: new CoreTimers(),
     };
     await apply(state, init.effects, ctx);
+    // Channels that came up before this manager started reported nothing to it.
+    for (const peer of args.transport.connectedPeers())
+      await step(state, { type: 'peerUp', name: peer }, ctx);
     publish(state, { type: 'membership', members: membersOf(state.core) });
     return state;
   },
@@ -322,6 +362,11 @@ export const managerBehaviour: GenServer<
       }
       case 'peer':
         if (membersOf(state.core).includes(msg.event.peer)) publish(state, msg.event);
+        await step(
+          state,
+          { type: msg.event.type === 'up' ? 'peerUp' : 'peerDown', name: msg.event.peer },
+          ctx,
+        );
         return state;
       case 'connected': {
         const join = state.joins.get(msg.id);

@@ -16,16 +16,21 @@ import {
 import type { NodeSpec } from '../channels/node-spec.js';
 import { MEMBERSHIP_CHANNEL } from '../channels/node-spec.js';
 import { type Logger, silentLogger } from '../log/logger.js';
-import { globalMetrics, type MetricsRegistry } from '../metrics/registry.js';
+import { type Counter, globalMetrics, type MetricsRegistry } from '../metrics/registry.js';
 import { type ChildSpec, spawnSupervisor } from '../supervisor/index.js';
 import { type Rng, systemRng } from '../util/rng.js';
 import { parseHostPort } from './address.js';
-import type { HyParViewOptions } from './core/index.js';
+import { defaultHyParViewOptions, type HyParViewOptions } from './core/index.js';
 import { NotReachableError } from './errors.js';
 import { eventsBehaviour, type PeerServiceEvent } from './events.js';
 import { hyparviewManagerBehaviour } from './hyparview-manager.js';
 import { type ManagerArgs, type ManagerCall, managerBehaviour, type Outcome } from './manager.js';
-import { type MembershipListener, type PeerListener, Subscribers } from './subscribers.js';
+import {
+  type MembershipListener,
+  type PeerListener,
+  type ReapedListener,
+  Subscribers,
+} from './subscribers.js';
 import type { HostPort, PeerTransport } from './transport.js';
 
 /** Options of {@link startPeerService}. */
@@ -51,6 +56,12 @@ export interface PeerServiceOptions {
   readonly dataDir?: string;
   /** ms between periodic gossip rounds. Default 10000. */
   readonly periodicInterval?: number;
+  /**
+   * Full overlay: remove a member whose every channel has been down this long
+   * (0 = never). HyParView: keep a peer found down out of the passive views this
+   * long. Default 0 here; `startNode` defaults to 60000.
+   */
+  readonly downAfterMs?: number;
   /** How long a join waits for the contact's answer. Default 10000. */
   readonly joinTimeoutMs?: number;
   /** Timeout of the facade's calls to the manager. Default 5000. */
@@ -88,6 +99,8 @@ export interface PeerService {
   lastMembers(): readonly string[];
   onUp(name: string | '*', fn: PeerListener): () => void;
   onDown(name: string | '*', fn: PeerListener): () => void;
+  /** A member was removed because every channel to it was down for `downAfterMs`. */
+  onReaped(fn: ReapedListener): () => void;
   /**
    * Membership updates, starting with the current membership. A subscription under a
    * `key` replaces an earlier one with the same key.
@@ -95,6 +108,25 @@ export interface PeerService {
   subscribe(fn: MembershipListener, key?: unknown): () => void;
   /** Stops the supervisor and the transport subscriptions. */
   stop(): Promise<void>;
+}
+
+/**
+ * HyParView's members are its active view, which drops a failed peer at once; what
+ * `downAfterMs` adds there is keeping a peer found down out of the passive views for
+ * that long (in promotion rounds), so shuffles do not spread it.
+ */
+function hyparviewWithQuarantine(options: PeerServiceOptions): Partial<HyParViewOptions> {
+  const given = options.hyparview ?? {};
+  const downAfter = options.downAfterMs ?? 0;
+  if (downAfter === 0 || given.quarantineRounds !== undefined) return given;
+  const interval = given.promotionInterval ?? defaultHyParViewOptions.promotionInterval;
+  return { ...given, quarantineRounds: Math.max(1, Math.ceil(downAfter / interval)) };
+}
+
+/** A counter exported at 0 from the start (contract section 7). */
+function zeroed(counter: Counter): Counter {
+  counter.bind();
+  return counter;
 }
 
 function toTarget(target: JoinTarget): HostPort | NodeSpec {
@@ -125,11 +157,24 @@ export function peerServiceChildSpec(options: PeerServiceOptions): {
     eventsName,
     dataDir: options.dataDir,
     periodicInterval: options.periodicInterval ?? 10_000,
+    downAfterMs: options.downAfterMs ?? 0,
     joinTimeoutMs: options.joinTimeoutMs ?? 10_000,
     logger,
     dropped: metrics.counter(
       'plumtree_membership_dropped_total',
       'Membership messages dropped as malformed or rejected',
+    ),
+    reaped: zeroed(
+      metrics.counter(
+        'plumtree_members_reaped_total',
+        'Members removed because every channel to them was down for downAfterMs',
+      ),
+    ),
+    refuted: zeroed(
+      metrics.counter(
+        'plumtree_membership_refutations_total',
+        'Times this node saw itself removed while alive and came back with a new life',
+      ),
     ),
     now: options.now ?? Date.now,
   };
@@ -149,7 +194,7 @@ export function peerServiceChildSpec(options: PeerServiceOptions): {
               {
                 transport,
                 eventsName,
-                options: options.hyparview ?? {},
+                options: hyparviewWithQuarantine(options),
                 joinTimeoutMs: managerArgs.joinTimeoutMs,
                 logger,
                 dropped: managerArgs.dropped,
@@ -235,6 +280,7 @@ export function peerServiceChildSpec(options: PeerServiceOptions): {
     lastMembers: () => subscribers.lastMembers ?? [name],
     onUp: (peer, fn) => subscribers.onUp(peer, fn),
     onDown: (peer, fn) => subscribers.onDown(peer, fn),
+    onReaped: (fn) => subscribers.onReaped(fn),
     subscribe: (fn, key) => {
       const k = key ?? Symbol('subscription');
       const off = subscribers.subscribe(fn, k);

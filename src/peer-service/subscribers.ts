@@ -10,6 +10,9 @@ export type MembershipListener = (members: readonly string[]) => void | Promise<
 /** Called with the name of a member whose channel came up or went down. */
 export type PeerListener = (peer: string) => void | Promise<void>;
 
+/** Called with a member the peer service removed for being down, and for how long it was. */
+export type ReapedListener = (peer: string, downForMs: number) => void | Promise<void>;
+
 interface PeerSubscription {
   readonly name: string | '*';
   readonly fn: PeerListener;
@@ -20,6 +23,7 @@ export class Subscribers {
   readonly membership = new Map<unknown, MembershipListener>();
   readonly up = new Set<PeerSubscription>();
   readonly down = new Set<PeerSubscription>();
+  readonly reaped = new Set<ReapedListener>();
   /** The last membership published, replayed to a new subscriber. */
   lastMembers: readonly string[] | undefined;
 
@@ -44,6 +48,11 @@ export class Subscribers {
     const s = { name, fn };
     this.down.add(s);
     return () => this.down.delete(s);
+  }
+
+  onReaped(fn: ReapedListener): () => void {
+    this.reaped.add(fn);
+    return () => this.reaped.delete(fn);
   }
 
   /** @internal The listeners of `kind` interested in `peer`. */

@@ -115,17 +115,26 @@ describe('full membership: leave', () => {
     expect(net.node('c').incarnation).toBeGreaterThan(before);
   });
 
-  it('leave(name): the removed node sees itself removed and resets', () => {
+  it('leave(name) of a dead node removes it everywhere', () => {
     const net = cluster('a', 'b', 'c');
-    net.take('c', 'reset');
+    net.unreachable.add('c');
     net.step('a', { type: 'remove', name: 'c' });
     net.run();
     expect(membersOf(net.node('a'))).toEqual(['a', 'b']);
     expect(membersOf(net.node('b'))).toEqual(['a', 'b']);
-    expect(membersOf(net.node('c'))).toEqual(['c']);
-    expect(net.take('c', 'reset')).toEqual([
-      { type: 'reset', reason: 'removed', disconnect: ['a', 'b'] },
+  });
+
+  it('leave(name) of an alive node: it refutes with a new epoch and is a member again everywhere', () => {
+    const net = cluster('a', 'b', 'c');
+    const epoch = net.node('c').epoch;
+    net.take('c', 'reset');
+    net.step('a', { type: 'remove', name: 'c' });
+    net.run();
+    for (const name of ['a', 'b', 'c']) expect(membersOf(net.node(name))).toEqual(['a', 'b', 'c']);
+    expect(net.take('c', 'refuted')).toEqual([
+      { type: 'refuted', epoch: epoch + 1, incarnation: net.node('c').incarnation },
     ]);
+    expect(net.take('c', 'reset')).toEqual([]);
   });
 
   it('remove of self is leave, remove of a stranger is an error', () => {
@@ -147,17 +156,18 @@ describe('full membership: leave', () => {
     expect(membersOf(net.node('c'))).toEqual(['c']);
   });
 
-  it('tells a removed node that still gossips, so it resets', () => {
+  it('tells a removed node that still gossips, so it refutes and comes back', () => {
     const net = cluster('a', 'b', 'c');
     net.unreachable.add('c');
     net.step('a', { type: 'remove', name: 'c' });
     net.run();
+    expect(membersOf(net.node('a'))).toEqual(['a', 'b']);
     net.unreachable.delete('c');
     expect(membersOf(net.node('c'))).toEqual(['a', 'b', 'c']);
     net.step('c', { type: 'timer', key: { type: 'periodic' } });
     net.run();
-    expect(membersOf(net.node('c'))).toEqual(['c']);
-    expect(membersOf(net.node('a'))).toEqual(['a', 'b']);
+    for (const name of ['a', 'b', 'c']) expect(membersOf(net.node(name))).toEqual(['a', 'b', 'c']);
+    expect(net.node('a').crdt.entries.get('c')?.epoch).toBe(1);
   });
 });
 
@@ -247,6 +257,8 @@ describe('full membership: incarnations', () => {
 describe('full membership: tombstone collection', () => {
   it('collects a tombstone once every member acknowledged it on the same view', () => {
     const net = cluster('a', 'b', 'c', 'd');
+    // d is dead: an alive d would refute its removal and come back.
+    net.unreachable.add('d');
     net.step('a', { type: 'remove', name: 'd' });
     net.run();
     for (const name of ['a', 'b', 'c']) expect(tombstones(net, name)).toEqual(['d']);
@@ -260,6 +272,7 @@ describe('full membership: tombstone collection', () => {
   it('keeps the tombstone while a member has not acknowledged it', () => {
     const net = cluster('a', 'b', 'c', 'd');
     net.unreachable.add('c');
+    net.unreachable.add('d');
     net.step('a', { type: 'remove', name: 'd' });
     net.run();
     for (let i = 0; i < 3; i++) net.tickAll();
@@ -300,7 +313,8 @@ describe('full membership: tombstone collection', () => {
 
   it('does not resurrect through a joiner admitted by a contact that lagged', () => {
     const net = cluster('a', 'b', 'c', 'd');
-    // b misses the removal of d for a while and admits x meanwhile.
+    // b misses the removal of d (dead) for a while and admits x meanwhile.
+    net.unreachable.add('d');
     net.unreachable.add('b');
     net.step('a', { type: 'remove', name: 'd' });
     net.run();

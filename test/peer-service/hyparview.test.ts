@@ -540,3 +540,62 @@ describe('hyparview: lost peers and refill to the maximum', () => {
     expect(insisted).toBe(true);
   });
 });
+
+describe('hyparview: quarantine of peers found down', () => {
+  const quarantined = (rounds: number, active: string[], passive: string[]) => {
+    const state = createHyParView(me, { quarantineRounds: rounds });
+    for (const name of active) state.active.set(name, p(name));
+    for (const name of passive) state.passive.set(name, p(name));
+    return state;
+  };
+  const shuffleWith = (state: HyParViewState, from: string, entries: string[]) =>
+    receive(state, from, {
+      type: 'shuffle',
+      origin: p(from),
+      ttl: 0,
+      id: 1,
+      entries: entries.map(p),
+    });
+
+  it('a passive peer found down is not brought back by shuffles of others', () => {
+    const state = quarantined(3, ['a'], ['x']);
+    step(state, { type: 'peerDown', peer: 'x' });
+    expect(state.passive.has('x')).toBe(false);
+    shuffleWith(state, 'a', ['x']);
+    expect(state.passive.has('x')).toBe(false);
+  });
+
+  it('hearing from the peer itself lifts the quarantine', () => {
+    const state = quarantined(3, ['a'], ['x']);
+    step(state, { type: 'peerDown', peer: 'x' });
+    receive(state, 'x', { type: 'neighborRejected', peer: p('x') });
+    expect(state.passive.has('x')).toBe(true);
+  });
+
+  it('the quarantine ends after quarantineRounds promotion rounds', () => {
+    const state = quarantined(2, ['a', 'b', 'c', 'd', 'e'], ['x']);
+    step(state, { type: 'peerDown', peer: 'x' });
+    for (let i = 0; i < 2; i++) step(state, { type: 'timer', key: { type: 'promotion' } });
+    shuffleWith(state, 'a', ['x']);
+    expect(state.passive.has('x')).toBe(true);
+  });
+
+  it('is off by default: shuffles bring a peer found down back at once', () => {
+    const state = node(['a'], ['x']);
+    step(state, { type: 'peerDown', peer: 'x' });
+    shuffleWith(state, 'a', ['x']);
+    expect(state.passive.has('x')).toBe(true);
+  });
+
+  it('a lost active peer is still retried while quarantined, so partitions heal', () => {
+    const state = quarantined(100, ['a', 'x'], []);
+    step(state, { type: 'peerDown', peer: 'x' });
+    expect(state.lost.has('x')).toBe(true);
+    const effects = step(state, { type: 'timer', key: { type: 'promotion' } });
+    expect(
+      sends(effects).some(
+        (s) => s.to === 'x' && s.msg.type === 'neighbor' && s.msg.priority === 'high',
+      ),
+    ).toBe(true);
+  });
+});

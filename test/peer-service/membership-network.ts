@@ -1,6 +1,7 @@
 import {
   type FullMembershipEffect,
   type FullMembershipEvent,
+  type FullMembershipOptions,
   type FullMembershipState,
   initFullMembership,
   type MembershipMessage,
@@ -34,6 +35,10 @@ export class MembershipNetwork {
   readonly nodes = new Map<string, FullMembershipState>();
   readonly effects = new Map<string, FullMembershipEffect[]>();
   readonly unreachable = new Set<string>();
+  /** A partition: messages for which this answers true are dropped. */
+  cut: (from: string, to: string) => boolean = () => false;
+  /** Options every added node gets. */
+  options: Partial<FullMembershipOptions> = {};
   /** Every state that was put on the wire, for replaying in other orders. */
   readonly wire: MembershipStateData[] = [];
   queue: Envelope[] = [];
@@ -44,6 +49,7 @@ export class MembershipNetwork {
       spec: spec(name, port),
       now: this.now++,
       restored,
+      options: this.options,
     });
     this.nodes.set(name, state);
     this.record(name, effects);
@@ -66,6 +72,10 @@ export class MembershipNetwork {
   private record(name: string, effects: FullMembershipEffect[]): void {
     this.effects.set(name, [...(this.effects.get(name) ?? []), ...effects]);
     for (const effect of effects) {
+      if (effect.type === 'probe') {
+        this.queue.push({ from: name, to: effect.spec.name, msg: effect.msg });
+        continue;
+      }
       if (effect.type !== 'send') continue;
       if (effect.msg.type !== 'joinRequest') this.wire.push(effect.msg.state);
       this.queue.push({ from: name, to: effect.to, msg: effect.msg });
@@ -80,6 +90,7 @@ export class MembershipNetwork {
       const index = order === undefined ? 0 : randomInt(order, this.queue.length);
       const [env] = this.queue.splice(index, 1) as [Envelope];
       if (this.unreachable.has(env.from) || this.unreachable.has(env.to)) continue;
+      if (this.cut(env.from, env.to)) continue;
       if (!this.nodes.has(env.to)) continue;
       this.step(env.to, { type: 'receive', from: env.from, msg: env.msg });
     }

@@ -4,8 +4,11 @@ import type { Command } from '../command.js';
 import { EXIT_OK, UsageError } from '../usage-error.js';
 
 const usage = `plumtree members --admin URL [--json]
+plumtree members remove NAME --admin URL
 
-  Lists the members in a node's broadcast server view, one per line.
+  Lists the members in a node's broadcast server view, one per line; or removes the
+  member NAME from the cluster by hand (DELETE /members/NAME), for a node that died
+  for good. A member that is in fact alive refutes the removal and comes back.
 
   --admin URL   the node's admin API, e.g. http://127.0.0.1:8001
   --json        print the admin API's JSON answer
@@ -24,6 +27,19 @@ export const membersCommand: Command = {
     );
     if (values.help) {
       io.out(usage);
+      return EXIT_OK;
+    }
+    if (positionals[0] === 'remove') {
+      const [, name, ...rest] = positionals;
+      if (name === undefined || name.length === 0)
+        throw new UsageError('members remove needs the NAME of the member');
+      if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+      const answer = await adminRequest(
+        adminUrl(values.admin),
+        'DELETE',
+        `/members/${encodeURIComponent(name)}`,
+      );
+      io.out(values.json ? JSON.stringify(answer) : `removed ${name}`);
       return EXIT_OK;
     }
     if (positionals.length > 0)

@@ -25,8 +25,13 @@ export type MembershipMessage =
  * keys by `type`) and feeds `{ type: 'timer', key }` back when one fires.
  */
 export type FullMembershipTimer =
-  /** Every `periodicInterval`: gossip to every member, retry a pending join, collect tombstones. */
-  { readonly type: 'periodic' };
+  /** Every `periodicInterval`: gossip to every member, retry a pending join, collect tombstones, probe lost peers. */
+  | { readonly type: 'periodic' }
+  /**
+   * Armed (only when `downAfterMs > 0`) for the earliest moment a member that is down
+   * may be reaped. A late or stale firing is harmless: the core checks every deadline.
+   */
+  | { readonly type: 'reap' };
 
 /** Inputs of {@link stepFullMembership}. */
 export type FullMembershipEvent =
@@ -45,7 +50,14 @@ export type FullMembershipEvent =
   /** A membership message from the authenticated peer `from`, already validated (see `parseMembershipMessage`). */
   | { readonly type: 'receive'; readonly from: string; readonly msg: MembershipMessage }
   /** A timer armed by a `setTimer` effect fired. */
-  | { readonly type: 'timer'; readonly key: FullMembershipTimer };
+  | { readonly type: 'timer'; readonly key: FullMembershipTimer }
+  /**
+   * Every channel to `name` is down (the shell forwards the channels' `down` for any
+   * peer). A member that stays down for `downAfterMs` is reaped.
+   */
+  | { readonly type: 'peerDown'; readonly name: string }
+  /** A channel to `name` came up (after the handshake). */
+  | { readonly type: 'peerUp'; readonly name: string };
 
 /**
  * Outputs of {@link stepFullMembership}. The shell carries them out in order: in
@@ -79,4 +91,22 @@ export type FullMembershipEffect =
       readonly disconnect: readonly string[];
     }
   /** Arm timer `key` to fire in `delayMs`, replacing one already armed under that key. */
-  | { readonly type: 'setTimer'; readonly key: FullMembershipTimer; readonly delayMs: number };
+  | { readonly type: 'setTimer'; readonly key: FullMembershipTimer; readonly delayMs: number }
+  /**
+   * Send `msg` to `spec`, a node that is not a live member (a member removed while it
+   * may still be alive): dial it at `spec`'s addresses first if needed. A failure is
+   * not an error; the probe is repeated on the next `periodic` timer.
+   */
+  | { readonly type: 'probe'; readonly spec: NodeSpec; readonly msg: MembershipMessage }
+  /**
+   * This node removed `name` because every channel to it had been down for
+   * `downForMs` (at least `downAfterMs`); the removal is already gossiped. For an
+   * event and a counter.
+   */
+  | { readonly type: 'reaped'; readonly name: string; readonly downForMs: number }
+  /**
+   * This node saw a removal of its own life while alive (it was reaped during a
+   * partition, or removed by an operator) and came back at `epoch`, as SWIM refutes a
+   * suspicion: it keeps its view and gossips its new life, also to its former members.
+   */
+  | { readonly type: 'refuted'; readonly epoch: number; readonly incarnation: number };

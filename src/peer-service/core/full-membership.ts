@@ -33,10 +33,24 @@ import type { NodeSpec } from './node-spec.js';
 export interface FullMembershipOptions {
   /** Milliseconds between `periodic` timers, which the core arms itself. */
   readonly periodicInterval: number;
+  /**
+   * A member whose every channel has been down this long is removed cluster-wide (and
+   * probed afterwards, so that a partitioned node comes back). 0 never removes, as
+   * Partisan. It also decides whether gossip from a sender we hold nothing for is
+   * merged: with reaping on, two halves of a healed partition may have collected each
+   * other's tombstones, and must still meet.
+   */
+  readonly downAfterMs: number;
 }
 
-/** Partisan's defaults. */
-export const defaultFullMembershipOptions: FullMembershipOptions = { periodicInterval: 10_000 };
+/** Partisan's defaults (no reaping; a node enables it, see `downAfterMs` of `startNode`). */
+export const defaultFullMembershipOptions: FullMembershipOptions = {
+  periodicInterval: 10_000,
+  downAfterMs: 0,
+};
+
+/** How many removed-but-maybe-alive peers are remembered and probed (oldest forgotten). */
+export const MAX_LOST_PEERS = 64;
 
 /** Fills in and checks full-membership options. */
 export function fullMembershipOptions(
@@ -46,14 +60,18 @@ export function fullMembershipOptions(
   if (!(options.periodicInterval > 0)) {
     throw new InvalidOptionsError('periodicInterval must be positive');
   }
+  if (!Number.isSafeInteger(options.downAfterMs) || options.downAfterMs < 0) {
+    throw new InvalidOptionsError('downAfterMs must be a non-negative integer');
+  }
   return options;
 }
 
 /** What the core needs from the outside world on every step. */
 export interface MembershipContext {
   /**
-   * Wall-clock milliseconds. Only used to issue incarnations (`max(now, last + 1)`),
-   * so a restarted node that lost its data dir still outranks its former self.
+   * Wall-clock milliseconds. Used to issue incarnations (`max(now, last + 1)`), so a
+   * restarted node that lost its data dir still outranks its former self, and to time
+   * how long a member has been down.
    */
   readonly now: number;
 }
@@ -78,6 +96,18 @@ export interface FullMembershipState {
   version: number;
   /** The live members last reported in `membersChanged` (self included). */
   reported: Map<string, AliveEntry>;
+  /** Peers with a live channel, as the shell reported them (members or not). */
+  readonly up: Set<string>;
+  /** Members (self excluded) that are not up, with the time since when. */
+  readonly down: Map<string, number>;
+  /**
+   * Members removed while perhaps alive (reaped, or removed by someone), with their
+   * last spec: probed on every `periodic` timer until they are members again, so a
+   * healed partition merges. Not those that announced their own leave.
+   */
+  readonly lost: Map<string, NodeSpec>;
+  /** Set by `leave` until the next `join`: a node that left ignores membership messages. */
+  left: boolean;
 }
 
 /** Arguments of {@link initFullMembership}. */
@@ -124,10 +154,14 @@ export function initFullMembership(init: FullMembershipInit): {
     joining: undefined,
     version: 0,
     reported: new Map(),
+    up: new Set(),
+    down: new Map(),
+    lost: new Map(),
+    left: false,
   };
   const effects: FullMembershipEffect[] = [];
   maintainAcks(state);
-  reportMembers(state, effects);
+  reportMembers(state, effects, init.now);
   gossipToMembers(state, effects, undefined);
   effects.push({ type: 'setTimer', key: { type: 'periodic' }, delayMs: options.periodicInterval });
   return { state, effects };
@@ -168,6 +202,7 @@ export function stepFullMembership(
     case 'join':
       if (event.peer === state.self) throw new JoinSelfError(state.self);
       state.joining = event.peer;
+      state.left = false;
       out.push({ type: 'send', to: event.peer, msg: joinRequest(state) });
       return out;
     case 'leave':
@@ -183,17 +218,36 @@ export function stepFullMembership(
       state.spec = event.spec;
       reincarnate(state, state.epoch, state.incarnation, ctx);
       maintainAcks(state);
-      reportMembers(state, out);
+      reportMembers(state, out, ctx.now);
       gossipToMembers(state, out, undefined);
       return out;
     case 'receive':
       receive(state, event.from, event.msg, ctx, out);
       return out;
     case 'timer':
-      if (event.key.type === 'periodic') {
-        out.push({ type: 'setTimer', key: event.key, delayMs: state.options.periodicInterval });
-        tick(state, out);
+      switch (event.key.type) {
+        case 'periodic':
+          out.push({ type: 'setTimer', key: event.key, delayMs: state.options.periodicInterval });
+          tick(state, out);
+          return out;
+        case 'reap':
+          reap(state, ctx, out);
+          return out;
+        default: {
+          const unknown: never = event.key;
+          throw new TypeError(`unknown membership timer ${JSON.stringify(unknown)}`);
+        }
       }
+    case 'peerDown':
+      state.up.delete(event.name);
+      if (state.reported.has(event.name) && event.name !== state.self) {
+        if (!state.down.has(event.name)) state.down.set(event.name, ctx.now);
+        armReap(state, ctx, out);
+      }
+      return out;
+    case 'peerUp':
+      state.up.add(event.name);
+      state.down.delete(event.name);
       return out;
     default: {
       const unknown: never = event;
@@ -209,10 +263,10 @@ function receive(
   ctx: MembershipContext,
   out: FullMembershipEffect[],
 ): void {
-  if (from === state.self) return;
+  if (from === state.self || state.left) return;
   switch (msg.type) {
     case 'joinRequest':
-      onJoinRequest(state, from, aliveEntry(msg.spec, msg.epoch, msg.incarnation), out);
+      onJoinRequest(state, from, aliveEntry(msg.spec, msg.epoch, msg.incarnation), ctx, out);
       return;
     case 'joinReply':
       onJoinReply(state, from, msg.state, ctx, out);
@@ -231,13 +285,14 @@ function onJoinRequest(
   state: FullMembershipState,
   from: string,
   entry: AliveEntry,
+  ctx: MembershipContext,
   out: FullMembershipEffect[],
 ): void {
   // The sender is authenticated by the channel; a spec under another name is a lie.
   if (entry.spec.name !== from) return;
   const changed = mergeEntryInto(state.crdt, from, entry);
   if (maintainAcks(state) || changed) state.version++;
-  reportMembers(state, out);
+  reportMembers(state, out, ctx.now);
   // Even when the joiner lost to a tombstone, the reply tells it so and it retries
   // with a higher incarnation.
   out.push({ type: 'send', to: from, msg: { type: 'joinReply', state: toData(state.crdt) } });
@@ -269,7 +324,7 @@ function onJoinReply(
   state.joining = undefined;
   maintainAcks(state);
   state.version++;
-  reportMembers(state, out);
+  reportMembers(state, out, ctx.now);
   out.push({ type: 'joined', peer: from });
   gossipToMembers(state, out, undefined);
 }
@@ -282,24 +337,32 @@ function onGossip(
   out: FullMembershipEffect[],
 ): void {
   // Gossip is accepted from members only: a node we never heard of, or whose
-  // tombstone we collected, must come back through an explicit join.
+  // tombstone we collected, must come back through an explicit join. With reaping on,
+  // though, a sender we hold nothing for may be the other half of a healed partition
+  // that collected our tombstones as we collected its: merging is what heals it, and
+  // anything stale it brings is either a tombstone (an alive node refutes it) or a
+  // dead member (reaped again).
   const sender = state.crdt.entries.get(from);
-  if (sender === undefined) return;
+  if (sender === undefined && state.options.downAfterMs === 0) return;
   const remote = takeDecoded(data) ?? fromData(data);
-  if (sender.kind === 'removed') {
-    const claimed = remote.entries.get(from);
+  const claimed = remote.entries.get(from);
+  if (sender === undefined && claimed?.kind !== 'alive') return;
+  if (sender?.kind === 'removed') {
     if (claimed === undefined || compareEntries(claimed, sender) <= 0) {
-      // A removed node still gossiping: tell it, so that it resets.
+      // A removed node still gossiping: tell it, so that it refutes (or resets).
       out.push({ type: 'send', to: from, msg: { type: 'gossip', state: toData(state.crdt) } });
       return;
     }
-    // Otherwise it is a newer life of that node, which joined through someone else.
+    // Otherwise it is a newer life of that node (it refuted, or joined elsewhere).
   }
+  // A node announcing its own removal left: it is not probed afterwards.
+  const departed = claimed?.kind === 'removed' ? from : undefined;
+  const before = [...state.reported.keys()];
   let changed = mergeInto(state.crdt, remote);
   if (changed) {
     const own = state.crdt.entries.get(state.self);
     if (own?.kind === 'removed') {
-      resetToSingleton(state, 'removed', own.epoch, ctx, out);
+      refute(state, own.epoch, before, from, ctx, out);
       return;
     }
     if (own !== undefined && outranksSelf(state, own)) {
@@ -309,12 +372,91 @@ function onGossip(
   if (maintainAcks(state)) changed = true;
   if (changed) {
     state.version++;
-    reportMembers(state, out);
+    reportMembers(state, out, ctx.now, departed);
     gossipToMembers(state, out, undefined);
+    // A member removed elsewhere that is up from here is alive: tell it, so it refutes
+    // now rather than at its next periodic gossip.
+    let msg: MembershipMessage | undefined;
+    for (const name of before) {
+      if (name === state.self || name === from || name === departed || !state.up.has(name))
+        continue;
+      if (state.crdt.entries.get(name)?.kind !== 'removed') continue;
+      msg ??= { type: 'gossip', state: toData(state.crdt) };
+      out.push({ type: 'send', to: name, msg });
+    }
   } else if (!leq(state.crdt, remote)) {
     // The sender lags behind us: answer it alone so that states meet.
     out.push({ type: 'send', to: from, msg: { type: 'gossip', state: toData(state.crdt) } });
   }
+}
+
+/**
+ * This node is alive but its life was removed (reaped during a partition, or by an
+ * operator): come back above the tombstone, keeping the view, as SWIM refutes. Its
+ * former members are told too, also those the merged state removed: they may be
+ * alive on the other side of a healed partition, and learn so that they refute too.
+ */
+function refute(
+  state: FullMembershipState,
+  removedEpoch: number,
+  formerMembers: readonly string[],
+  from: string,
+  ctx: MembershipContext,
+  out: FullMembershipEffect[],
+): void {
+  reincarnate(state, removedEpoch + 1, state.incarnation, ctx);
+  maintainAcks(state);
+  state.version++;
+  out.push({ type: 'refuted', epoch: state.epoch, incarnation: state.incarnation });
+  reportMembers(state, out, ctx.now);
+  const msg: MembershipMessage = { type: 'gossip', state: toData(state.crdt) };
+  const told = new Set<string>([state.self]);
+  for (const [name, entry] of state.crdt.entries) {
+    if (entry.kind !== 'alive' || told.has(name)) continue;
+    told.add(name);
+    out.push({ type: 'send', to: name, msg });
+  }
+  for (const name of [...formerMembers, from]) {
+    if (told.has(name)) continue;
+    told.add(name);
+    out.push({ type: 'send', to: name, msg });
+  }
+}
+
+/** Re-arms the `reap` timer for the earliest deadline of a down member, if any. */
+function armReap(state: FullMembershipState, ctx: MembershipContext, out: FullMembershipEffect[]) {
+  const after = state.options.downAfterMs;
+  if (after === 0 || state.down.size === 0) return;
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const since of state.down.values()) earliest = Math.min(earliest, since + after);
+  out.push({ type: 'setTimer', key: { type: 'reap' }, delayMs: Math.max(0, earliest - ctx.now) });
+}
+
+/** Removes every member that has been down for `downAfterMs`, then re-arms. */
+function reap(state: FullMembershipState, ctx: MembershipContext, out: FullMembershipEffect[]) {
+  const after = state.options.downAfterMs;
+  if (after === 0) return;
+  const due = [...state.down]
+    .filter(([name, since]) => since + after <= ctx.now && state.reported.has(name))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (due.length > 0) {
+    for (const [name, since] of due) {
+      const entry = state.crdt.entries.get(name);
+      state.down.delete(name);
+      if (entry?.kind !== 'alive') continue;
+      state.crdt.entries.set(name, removedEntry(entry.epoch, entry.incarnation));
+      out.push({ type: 'reaped', name, downForMs: ctx.now - since });
+    }
+    maintainAcks(state);
+    state.version++;
+    reportMembers(state, out, ctx.now);
+    gossipToMembers(state, out, undefined);
+    // A reaped node that is in fact alive (only our channels to it failed) learns at
+    // once, if the message gets through, and refutes.
+    const msg: MembershipMessage = { type: 'gossip', state: toData(state.crdt) };
+    for (const [name] of due) out.push({ type: 'send', to: name, msg });
+  }
+  armReap(state, ctx, out);
 }
 
 function tick(state: FullMembershipState, out: FullMembershipEffect[]): void {
@@ -325,6 +467,10 @@ function tick(state: FullMembershipState, out: FullMembershipEffect[]): void {
   const collected = collectTombstones(state);
   if (acked || collected) state.version++;
   gossipToMembers(state, out, undefined);
+  if (state.lost.size > 0 && !state.left) {
+    const msg: MembershipMessage = { type: 'gossip', state: toData(state.crdt) };
+    for (const spec of state.lost.values()) out.push({ type: 'probe', spec, msg });
+  }
 }
 
 function leave(
@@ -336,6 +482,9 @@ function leave(
   // Tell everyone before resetting, so the shell flushes these sends and then closes.
   gossipToMembers(state, out, undefined);
   resetToSingleton(state, 'left', state.epoch, ctx, out);
+  state.left = true;
+  state.lost.clear();
+  state.down.clear();
 }
 
 function remove(
@@ -354,9 +503,9 @@ function remove(
   maintainAcks(state);
   state.version++;
   gossipToMembers(state, out, undefined);
-  // The removed node is told too, so that it resets instead of lingering.
+  // The removed node is told too: if it is alive it refutes and comes back.
   out.push({ type: 'send', to: name, msg: { type: 'gossip', state: toData(state.crdt) } });
-  reportMembers(state, out);
+  reportMembers(state, out, ctx.now);
 }
 
 function joinRequest(state: FullMembershipState): MembershipMessage {
@@ -400,7 +549,7 @@ function resetToSingleton(
   state.crdt = emptyCrdt();
   state.joining = undefined;
   reincarnate(state, removedEpoch + 1, state.incarnation, ctx);
-  reportMembers(state, out);
+  reportMembers(state, out, ctx.now);
   out.push({ type: 'reset', reason, disconnect });
 }
 
@@ -474,8 +623,18 @@ function gossipToMembers(
   }
 }
 
-/** Emits `membersChanged` when the live membership differs from the last report. */
-function reportMembers(state: FullMembershipState, out: FullMembershipEffect[]): void {
+/**
+ * Emits `membersChanged` when the live membership differs from the last report, and
+ * keeps the failure bookkeeping in step: a new life that is not up is down from `now`
+ * (a fresh window, so a member that just refuted is not reaped on its old deadline),
+ * and a member that disappeared is remembered as lost unless it is `departed`.
+ */
+function reportMembers(
+  state: FullMembershipState,
+  out: FullMembershipEffect[],
+  at: number,
+  departed?: string,
+): void {
   const added: NodeSpec[] = [];
   const updated: NodeSpec[] = [];
   const removed: string[] = [];
@@ -493,8 +652,28 @@ function reportMembers(state: FullMembershipState, out: FullMembershipEffect[]):
   for (const name of state.reported.keys()) {
     if (!now.has(name) && name !== state.self) removed.push(name);
   }
+  let fresh = false;
+  for (const spec of [...added, ...updated]) {
+    state.lost.delete(spec.name);
+    if (!state.up.has(spec.name)) {
+      state.down.set(spec.name, at);
+      fresh = true;
+    }
+  }
+  for (const name of removed) {
+    state.down.delete(name);
+    const before = state.reported.get(name);
+    if (before === undefined || name === departed || state.left) continue;
+    state.lost.delete(name);
+    state.lost.set(name, before.spec);
+    if (state.lost.size > MAX_LOST_PEERS) {
+      const oldest = state.lost.keys().next().value;
+      if (oldest !== undefined) state.lost.delete(oldest);
+    }
+  }
   const selfNew = !state.reported.has(state.self);
   state.reported = now;
+  if (fresh) armReap(state, { now: at }, out);
   if (added.length === 0 && updated.length === 0 && removed.length === 0 && !selfNew) return;
   const byName = (a: NodeSpec, b: NodeSpec) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
   out.push({

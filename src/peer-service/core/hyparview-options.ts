@@ -32,6 +32,13 @@ export interface HyParViewOptions {
    * each other only through passive entries merge this way; see docs/hyparview.md.
    */
   readonly explorationRounds: number;
+  /**
+   * Promotion rounds a peer found down (its connection failed, or a request to it went
+   * unanswered) stays out of the passive view: shuffles from others cannot bring it
+   * back meanwhile, only hearing from it directly. 0 (default) turns it off; a node
+   * sets it from `downAfterMs`. Lost peers are still retried, so partitions heal.
+   */
+  readonly quarantineRounds: number;
 }
 
 /** Partisan's defaults, translated to peer counts. */
@@ -47,6 +54,7 @@ export const defaultHyParViewOptions: HyParViewOptions = {
   shuffleInterval: 10_000,
   promotionInterval: 5_000,
   explorationRounds: 0,
+  quarantineRounds: 0,
 };
 
 /**
@@ -66,6 +74,7 @@ export function hyParViewOptions(overrides: Partial<HyParViewOptions> = {}): HyP
     'shuffleActiveCount',
     'shufflePassiveCount',
     'explorationRounds',
+    'quarantineRounds',
   ];
   for (const key of counts) {
     if (!Number.isSafeInteger(o[key]) || o[key] < 0) {

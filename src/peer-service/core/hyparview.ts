@@ -74,6 +74,11 @@ export interface HyParViewState<P extends PeerRef = PeerRef> {
   readonly lost: Map<string, LostPeer<P>>;
   /** Who to join through when the node ends up with no peer: seeds joined through and peers known at start. */
   readonly contacts: Map<string, P>;
+  /**
+   * Peers found down, to the promotion round until which they stay out of the passive
+   * view (see `quarantineRounds`); hearing from one directly lifts it.
+   */
+  readonly quarantined: Map<string, number>;
   /** Whether the `rejoin` timer is armed. */
   rejoinArmed: boolean;
   /** Rejoins tried since the node last had an active peer: the backoff exponent. */
@@ -111,6 +116,7 @@ export function createHyParView<P extends PeerRef>(
     left: false,
     lost: new Map(),
     contacts: new Map(),
+    quarantined: new Map(),
     rejoinArmed: false,
     rejoinAttempts: 0,
     belowMaxSince: 0,
@@ -300,6 +306,8 @@ class Step<P extends PeerRef> {
   }
 
   receive(from: string, msg: HyParViewMessage<P>): void {
+    // Direct evidence that it is alive.
+    this.st.quarantined.delete(from);
     if (this.st.left) {
       // Out of the overlay until it joins again: refuse requests, ignore the rest.
       if (msg.type === 'neighbor' && msg.peer.name === from) {
@@ -447,8 +455,9 @@ class Step<P extends PeerRef> {
     const st = this.st;
     st.passive.delete(name);
     const peer = st.active.get(name);
+    if (peer !== undefined) this.removeActive(name);
+    this.quarantine(name);
     if (peer !== undefined) {
-      this.removeActive(name);
       this.addLost(peer);
       // Replace the lost link, as the protocol asks, unless requests already cover it.
       if (this.hasFreeSlot()) this.promote();
@@ -523,8 +532,10 @@ class Step<P extends PeerRef> {
         st.pending.delete(name);
         if (st.lost.has(name)) this.lostRetryFailed(name);
         else st.passive.delete(name);
+        this.quarantine(name);
       }
     }
+    for (const [name, until] of st.quarantined) if (until <= st.round) st.quarantined.delete(name);
     for (const [name, round] of st.rejected) {
       if (round <= st.round - REFUSAL_MEMORY_ROUNDS) st.rejected.delete(name);
     }
@@ -595,10 +606,17 @@ class Step<P extends PeerRef> {
     this.out.push({ type: 'disconnect', peer: name });
   }
 
+  /** Keeps a peer found down out of the passive view for `quarantineRounds`. */
+  private quarantine(name: string): void {
+    if (this.o.quarantineRounds === 0 || this.st.active.has(name)) return;
+    this.st.quarantined.set(name, this.st.round + this.o.quarantineRounds);
+  }
+
   /** Adds to the passive view, evicting first from `preferEvict`, else at random. */
   private addPassive(peer: P, preferEvict: string[] | undefined): void {
     const st = this.st;
     if (peer.name === st.self.name || st.active.has(peer.name)) return;
+    if (st.quarantined.has(peer.name)) return;
     if (st.passive.has(peer.name)) {
       st.passive.set(peer.name, peer);
       return;

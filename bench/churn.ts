@@ -1,0 +1,230 @@
+/**
+ * `npm run bench -- churn [--nodes 12] [--churn-ms 60000] [--every-ms 5000]
+ * [--down-after 10000] [--overlay full|hyparview]`: the acceptance run of churn.
+ * N `plumtree node` processes on loopback; while a writer PUTs a key every 100 ms to
+ * a random live node through its admin API, every `every-ms` one random node is
+ * killed with SIGKILL and a fresh one is started under a new name. Measured after
+ * the churn stops: how long until every live node lists exactly the live set (full
+ * overlay; for HyParView, until every active view holds live nodes only and together
+ * they connect every live node), and whether every acknowledged write is on every
+ * live node.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
+const SECRET = 'churn-bench-secret';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+
+interface Proc {
+  readonly name: string;
+  readonly child: ChildProcess;
+  port: number;
+  adminPort: number;
+}
+
+/** Every process spawned, so that the run kills them all however it ends. */
+const spawned: ChildProcess[] = [];
+
+function startProc(
+  name: string,
+  join: readonly number[],
+  downAfter: number,
+  overlay: string,
+): Promise<Proc> {
+  const args = [
+    '--import',
+    'tsx',
+    BIN,
+    'node',
+    '--name',
+    name,
+    '--admin-port',
+    '0',
+    '--down-after',
+    String(downAfter),
+    '--overlay',
+    overlay,
+    '--log-level',
+    'error',
+    ...join.flatMap((p) => ['--join', `127.0.0.1:${p}`]),
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PLUMTREE_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  spawned.push(child);
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buf += chunk.toString('utf8');
+      const line = buf.split('\n').find((l) => l.includes('"listening"'));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      const ready = JSON.parse(line) as { port: number; adminPort: number };
+      resolve({ name, child, port: ready.port, adminPort: ready.adminPort });
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+}
+
+async function getJson(port: number, path: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3000) });
+  return { status: res.status, body: await res.json() };
+}
+
+function pick<T>(items: readonly T[]): T {
+  return items[Math.floor(Math.random() * items.length)] as T;
+}
+
+async function until(f: () => Promise<boolean>, ms: number): Promise<number | null> {
+  const start = Date.now();
+  while (Date.now() - start < ms) {
+    try {
+      if (await f()) return Date.now() - start;
+    } catch {
+      // a node busy or just killed: ask again
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return null;
+}
+
+/** Runs the churn acceptance scenario and returns what it measured. */
+export async function benchChurn(): Promise<Record<string, unknown>> {
+  const count = Number(arg('nodes', '12'));
+  const churnMs = Number(arg('churn-ms', '60000'));
+  const everyMs = Number(arg('every-ms', '5000'));
+  const downAfter = Number(arg('down-after', '10000'));
+  const overlay = arg('overlay', 'full');
+  const live: Proc[] = [];
+  const all: Proc[] = [];
+  let serial = 0;
+  const nextName = () => `c${String(++serial).padStart(3, '0')}`;
+  try {
+    const first = await startProc(nextName(), [], downAfter, overlay);
+    live.push(first);
+    all.push(first);
+    const rest = await Promise.all(
+      Array.from({ length: count - 1 }, () =>
+        startProc(nextName(), [first.port], downAfter, overlay),
+      ),
+    );
+    live.push(...rest);
+    all.push(...rest);
+    const acked: string[] = [];
+    let writeFailures = 0;
+    let writing = true;
+    let n = 0;
+    const writer = (async () => {
+      while (writing) {
+        const target = pick(live);
+        const key = `w${n++}`;
+        try {
+          const res = await fetch(`http://127.0.0.1:${target.adminPort}/kv/${key}`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ value: n }),
+            signal: AbortSignal.timeout(3000),
+          });
+          if (res.ok) acked.push(key);
+          else writeFailures++;
+        } catch {
+          writeFailures++;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const churnStart = Date.now();
+    let killed = 0;
+    let startFailures = 0;
+    const starting: Promise<void>[] = [];
+    // One kill every `everyMs` on the clock; the replacement starts meanwhile (a node
+    // process takes a few seconds to start on a loaded machine).
+    for (let at = everyMs; at <= churnMs; at += everyMs) {
+      await new Promise((r) => setTimeout(r, Math.max(0, churnStart + at - Date.now())));
+      const victim = pick(live);
+      live.splice(live.indexOf(victim), 1);
+      victim.child.kill('SIGKILL');
+      killed++;
+      const name = nextName();
+      // Several seeds: one may be the next victim.
+      const seeds = [...new Set([pick(live), pick(live), pick(live)].map((p) => p.port))];
+      starting.push(
+        startProc(name, seeds, downAfter, overlay).then(
+          (fresh) => {
+            live.push(fresh);
+            all.push(fresh);
+          },
+          () => {
+            startFailures++;
+          },
+        ),
+      );
+    }
+    const lastKillAt = Date.now();
+    await Promise.all(starting);
+    writing = false;
+    await writer;
+    const liveSet = new Set(live.map((p) => p.name));
+    const liveNames = JSON.stringify([...liveSet].sort());
+    // Full: every live node lists exactly the live set. HyParView lists a partial view:
+    // every view holds live nodes only, and together they connect every live node.
+    const exact = async () => {
+      const views = await Promise.all(
+        live.map(async (p) => {
+          const { body } = await getJson(p.adminPort, '/members');
+          return [p.name, (body as { members: string[] }).members] as const;
+        }),
+      );
+      if (overlay !== 'hyparview') return views.every(([, v]) => JSON.stringify(v) === liveNames);
+      if (!views.every(([, v]) => v.every((m) => liveSet.has(m)))) return false;
+      const adj = new Map(views.map(([n, v]) => [n, v]));
+      const seen = new Set<string>();
+      const stack = [views[0]?.[0] as string];
+      while (stack.length > 0) {
+        const x = stack.pop() as string;
+        if (seen.has(x)) continue;
+        seen.add(x);
+        for (const y of adj.get(x) ?? []) stack.push(y);
+        for (const [n, v] of views) if (v.includes(x)) stack.push(n);
+      }
+      return seen.size === liveSet.size;
+    };
+    const membersMs = await until(exact, 120_000);
+    const fromLastKillMs = membersMs === null ? null : Date.now() - lastKillAt;
+    const present = async (key: string) =>
+      (
+        await Promise.all(live.map(async (p) => (await getJson(p.adminPort, `/kv/${key}`)).status))
+      ).every((s) => s === 200);
+    const allWrites = async () => {
+      for (const key of acked) if (!(await present(key))) return false;
+      return true;
+    };
+    const writesMs = await until(allWrites, 60_000);
+    let missing = 0;
+    for (const key of acked) if (!(await present(key).catch(() => false))) missing++;
+    return {
+      nodes: count,
+      overlay,
+      downAfterMs: downAfter,
+      churnMs,
+      killedAndReplaced: killed,
+      replacementsThatFailedToStart: startFailures,
+      started: all.length,
+      afterChurnToExactMembersMs: fromLastKillMs,
+      exactWithin30s: fromLastKillMs !== null && fromLastKillMs <= 30_000,
+      ackedWrites: acked.length,
+      failedWrites: writeFailures,
+      writesEverywhereAfterMs: writesMs === null ? null : Date.now() - lastKillAt,
+      lostAckedWrites: missing,
+    };
+  } finally {
+    for (const child of spawned) child.kill('SIGKILL');
+  }
+}
