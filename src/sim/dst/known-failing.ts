@@ -17,20 +17,11 @@
  */
 export const KNOWN_FAILING: readonly string[] = [
   'tree-thrash/full#0',
-  'random/hyparview#10',
-  'random/hyparview#23',
   'random/hyparview#32',
   'random/full#37',
-  'random/hyparview#50',
-  'random/hyparview#52',
-  'random/hyparview#53',
   'random/full#54',
-  'random/hyparview#56',
   'random/full#68',
   'random/full#73',
-  'random/hyparview#77',
   'random/full#82',
-  'random/hyparview#85',
-  'random/hyparview#93',
   'random/full#95',
 ];
