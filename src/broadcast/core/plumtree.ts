@@ -201,6 +201,14 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
   if (missing !== undefined) out.push({ type: 'cancelTimer', key: missing.timerKey });
   if (!isNew) {
     metric(out, { kind: 'duplicate', handler: msg.handler });
+    // A duplicate means a redundant eager path only if the first copy came through
+    // the tree. After one that came another way (an exchange), this copy is the
+    // tree's only path here: pruning it would cut the node out of the tree.
+    if (state.offTree.has(key) && !state.recent.has(key)) {
+      addEager(state, msg.root, msg.from);
+      state.recent.set(key, { round: msg.round, from: msg.from });
+      return;
+    }
     addLazy(state, msg.root, msg.from);
     send(out, msg.from, { type: 'prune', root: msg.root, from: state.node });
     return;
@@ -311,6 +319,7 @@ function staleChecked(
   const key = keyOf(state, entry.handler, entry.id);
   if (stale) {
     send(out, from, { type: 'ignored_i_have', ...announcement(entry), from: state.node });
+    if (!state.recent.has(key)) state.offTree.set(key, { round: entry.round, from });
     if (!state.options.treeOptimization) return;
     const delivery = state.recent.get(key);
     if (

@@ -6,22 +6,19 @@
  * regression that adds one fails the test. Empty, the test asserts a clean batch.
  *
  * What is left, after the fixes of defects 1-6 were merged:
- * - `tree-thrash/full#0`: 0.57 graft + prune per broadcast once settled, against a
- *   bound of 0.5 (30 nodes, 20 roots, 16 trees; it was 9.8 before LRU eviction).
- * - `random/*` with oracle `trees`: after heal and settle, a few nodes are still
- *   reached only lazily (i_have + graft) in some root's tree: the delivery oracle
- *   holds, but the eager links do not span the component.
+ * - `random/*` with oracle `trees`: after heal and settle, a node is still reached
+ *   only lazily in some root's tree; delivery holds. hyparview#13: an exchange
+ *   brought the payload before the eager copy, with no i_have in between to tell
+ *   the core, so the duplicate pruned the node's only tree path. full#37: not yet
+ *   analysed (a fresh churn name).
  * - `random/full` with oracle `overlay`: a node removed while alive (or a restarted
  *   removed seed) stays apart from the rest: full membership has no refutation of a
  *   removal yet (issue 13's reaping and refutation).
  */
 export const KNOWN_FAILING: readonly string[] = [
-  'tree-thrash/full#0',
-  'random/hyparview#32',
+  'random/hyparview#13',
   'random/full#37',
-  'random/full#54',
   'random/full#68',
   'random/full#73',
-  'random/full#82',
   'random/full#95',
 ];
