@@ -9,8 +9,9 @@
  * - `random/*` with oracle `trees`: after heal and settle, a node is still reached
  *   only lazily in some root's tree; delivery holds. hyparview#13: an exchange
  *   brought the payload before the eager copy, with no i_have in between to tell
- *   the core, so the duplicate pruned the node's only tree path. full#37: not yet
- *   analysed (a fresh churn name).
+ *   the core, so the duplicate pruned the node's only tree path. full#37 is not
+ *   Plumtree's: the churn name f0 lists every node but no node lists f0 again (full
+ *   membership views that do not converge), so nobody can push to it.
  * - `random/full` with oracle `overlay`: a node removed while alive (or a restarted
  *   removed seed) stays apart from the rest: full membership has no refutation of a
  *   removal yet (issue 13's reaping and refutation).
