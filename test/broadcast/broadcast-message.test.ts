@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getPeers, step } from '../../src/broadcast/core/index.js';
-import { broadcastMsg, deliver, H, makeState, ofType, sent } from './helpers.js';
+import { announce, broadcastMsg, deliver, entry, H, makeState, ofType, sent } from './helpers.js';
 
 describe('receiving broadcast', () => {
   it('asks the handler to merge the payload, carrying the message as the token', () => {
@@ -74,6 +74,22 @@ describe('receiving broadcast', () => {
     expect(getPeers(s, 'e')).toEqual({ eagers: ['c'], lazys: ['b', 'd'] });
     expect(sent(effects, 'broadcast')).toEqual([]);
     expect(s.outstanding.size).toBe(0);
+  });
+
+  it('after an i_have showed the message held off the tree (an exchange), keeps the sender eager', () => {
+    const s = makeState();
+    announce(s, 'd', [entry({ round: 0 })], true);
+    const effects = deliver(s, broadcastMsg({ from: 'b' }), false);
+    expect(sent(effects, 'prune')).toEqual([]);
+    expect(getPeers(s, 'e').eagers).toContain('b');
+  });
+
+  it('a second copy after the one kept as the tree path prunes as usual', () => {
+    const s = makeState();
+    announce(s, 'd', [entry({ round: 0 })], true);
+    deliver(s, broadcastMsg({ from: 'b' }), false);
+    const effects = deliver(s, broadcastMsg({ from: 'c' }), false);
+    expect(sent(effects, 'prune').map(([to]) => to)).toEqual(['c']);
   });
 
   it('treats a merge that threw as not new, and logs it', () => {

@@ -39,11 +39,25 @@ describe('update(members)', () => {
     expect(s.sets.commonEagers.has('b')).toBe(false);
   });
 
-  it('forgets the tree rooted at a removed member', () => {
+  it('keeps the tree rooted at a removed member: under a partial view the root lives on', () => {
     const s = makeState();
     deliver(s, broadcastMsg({ from: 'b', root: 'e' }), false);
     step(s, { type: 'update', members: ['a', 'b', 'c', 'd'] }, 0);
-    expect(s.sets.hasTree('e')).toBe(false);
+    expect(getPeers(s, 'e')).toEqual({ eagers: ['c'], lazys: ['b', 'd'] });
+  });
+
+  it('a root that leaves the view and comes back keeps the links its neighbours agree on', () => {
+    // Seed the template from another root, so a reseeded tree of e would differ.
+    const s = makeState();
+    deliver(s, broadcastMsg({ id: 'm0', from: 'c', root: 'f' }), false);
+    deliver(s, broadcastMsg({ from: 'd', root: 'e' }), true);
+    const before = getPeers(s, 'e');
+    step(s, { type: 'update', members: ['a', 'b', 'c', 'd'] }, 0);
+    step(s, { type: 'update', members: ['a', 'b', 'c', 'd', 'e'] }, 0);
+    expect(getPeers(s, 'e')).toEqual({
+      eagers: sorted([...before.eagers, 'e']),
+      lazys: before.lazys,
+    });
   });
 
   it('deletes every announcement owed to a removed member', () => {

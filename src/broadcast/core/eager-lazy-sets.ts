@@ -162,12 +162,16 @@ export class EagerLazySets {
     return changed;
   }
 
-  /** A member left: gone from every set, and its own tree is forgotten. */
+  /**
+   * A member left: gone from every set. Its own tree stays (bounded by `maxTrees`
+   * like any root's): with a partial view (HyParView) a member leaving the active
+   * view is alive and still broadcasting, and its neighbours keep their copies of
+   * its tree, so a reseeded one here would disagree with theirs (eager on one side,
+   * lazy on the other) and leave nodes reached only lazily until grafts repair it.
+   */
   removeMember(peer: NodeName): void {
     this.commonEagers.delete(peer);
     this.commonLazys.delete(peer);
-    this.trees.delete(peer);
-    if (this.template === peer) this.template = this.trees.keys().next().value;
     for (const tree of this.trees.values()) {
       tree.eagers.delete(peer);
       tree.lazys.delete(peer);

@@ -241,6 +241,14 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
     // While re-parenting, the catch-up races the new parent's pushes: a duplicate then
     // says nothing about the link, and pruning it could cut the node off again.
     if (repairing(state)) return;
+    // A duplicate means a redundant eager path only if the first copy came through
+    // the tree. After one that came another way (an exchange), this copy is the
+    // tree's only path here: pruning it would cut the node out of the tree.
+    if (state.offTree.has(key) && !state.recent.has(key)) {
+      addEager(state, msg.root, msg.from);
+      state.recent.set(key, { round: msg.round, from: msg.from });
+      return;
+    }
     addLazy(state, msg.root, msg.from);
     send(out, msg.from, { type: 'prune', root: msg.root, from: state.node });
     return;
@@ -365,6 +373,7 @@ function staleChecked(
   if (acks.inFlight === 0) flushAcks(state, from, out);
   else if (acks.entries.length > 0) armLazyTick(state, out);
   if (stale) {
+    if (!state.recent.has(key)) state.offTree.set(key, { round: entry.round, from });
     if (!state.options.treeOptimization) return;
     const delivery = state.recent.get(key);
     if (

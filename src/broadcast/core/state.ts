@@ -47,6 +47,12 @@ export interface PlumtreeState {
   readonly missing: MissingMessages;
   /** Recently delivered messages, for the tree optimisation. */
   readonly recent: RecentDeliveries;
+  /**
+   * Messages an i_have showed this node already held before any copy came through
+   * the tree (an anti-entropy exchange brought them): an eager copy arriving after
+   * that is the tree's path here, not a redundant one. Same bound as `recent`.
+   */
+  readonly offTree: RecentDeliveries;
   /** The clock as of the latest `step` (ms, monotonic, injected by the shell). */
   now: number;
   /** Whether `start` came: before it the core arms no tick. */
@@ -176,6 +182,7 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     down,
     missing: new MissingMessages(options.maxMissing, options.maxAnnouncersPerMessage),
     recent: new RecentDeliveries(options.roundCacheSize),
+    offTree: new RecentDeliveries(options.roundCacheSize),
     now: config.now ?? 0,
     started: false,
     lazyArmed: false,

@@ -202,6 +202,7 @@ export function checkMemory(world: World): Violation[] {
     const trees = [...p.sets.roots()].length;
     if (trees > o.maxTrees) over.push(`${h.name} trees ${trees} > ${o.maxTrees}`);
     if (p.recent.size > o.roundCacheSize) over.push(`${h.name} recent ${p.recent.size}`);
+    if (p.offTree.size > o.roundCacheSize) over.push(`${h.name} offTree ${p.offTree.size}`);
     const running = p.exchanges.size + p.pendingExchanges.size;
     if (running > o.startExchangeLimit) over.push(`${h.name} exchanges ${running}`);
     for (const d of p.down) if (!p.allMembers.has(d)) over.push(`${h.name} down-set keeps ${d}`);

@@ -88,16 +88,46 @@ function seedMembershipFiles(world: World, nodes: readonly string[]): void {
   }
 }
 
-/** Heal everything, let the cluster settle, run a final round from `roots`, settle again. */
+/** Rounds sent after the final one while the topology keeps changing. */
+const MAX_EXTRA_ROUNDS = 4;
+
+/**
+ * Heal everything, let the cluster settle, run a final round from `roots`, settle
+ * again. Returns the roots whose trees the trees oracle is to judge.
+ *
+ * Plumtree repairs a tree only when one of the root's messages flows: a node whose
+ * eager parent went away, or whose neighbour reseeded its sets on a view change,
+ * learns of it from the next i_have and grafts then. A view or connection change
+ * after the root's last message therefore leaves a tree that is legitimately
+ * unrepaired, and no protocol that waits for traffic could have done better. So the
+ * last round must start after the last such change: while one happened during the
+ * round or its settle, another round goes out; if the topology never holds still, no
+ * tree is judged (the overlay and delivery oracles still are).
+ */
 function finish(world: World, roots: readonly string[], settleMs: number, perRoot = 2): string[] {
   world.heal();
   world.runUntil(world.now + settleMs);
   const live = roots.filter((r) => world.hosts.get(r)?.alive);
-  for (let k = 0; k < perRoot; k++) {
+  let lastRound = world.now;
+  const round = () => {
+    lastRound = world.now;
     for (const r of live) world.broadcastProbe(r);
     world.runUntil(world.now + 1500);
-  }
+  };
+  for (let k = 0; k < perRoot; k++) round();
   world.runUntil(world.now + 3000);
+  for (let k = 0; k < MAX_EXTRA_ROUNDS && world.lastTopologyChange >= lastRound; k++) {
+    round();
+    world.runUntil(world.now + 3000);
+  }
+  if (world.lastTopologyChange >= lastRound) {
+    world.trace.add(
+      world.now,
+      '-',
+      'topology still changing after the last round: trees not judged',
+    );
+    return [];
+  }
   return live;
 }
 

@@ -48,6 +48,11 @@ export interface HostWorld extends ProbeWorld, MetadataWorld {
   trace(node: string, text: () => string): void;
   /** A broadcast of the probe handler was accepted at `node`. */
   accepted(node: string, id: string): void;
+  /**
+   * What Plumtree sees of the topology changed at `node`: its view, or its
+   * connection to `peer` went up or down.
+   */
+  topologyChanged(node: string, peer?: string): void;
 }
 
 /** A wrapper that makes a handler answer outside the contract (for the handler-answers scenario). */
@@ -137,9 +142,11 @@ export class SimHost {
   channel(event: ChannelEvent): void {
     switch (event.type) {
       case 'up':
+        this.world.topologyChanged(this.name, event.peer);
         this.feed({ type: 'channelUp', peer: event.peer });
         return;
       case 'down':
+        this.world.topologyChanged(this.name, event.peer);
         this.feed({ type: 'channelDown', peer: event.peer });
         return;
       case 'sendFailed':
@@ -240,6 +247,7 @@ export class SimHost {
         case 'cancelExchange':
           break;
         case 'viewChanged':
+          w.topologyChanged(this.name);
           w.trace(this.name, () => `view ${e.members.join(',')}`);
           break;
         case 'persist':

@@ -65,6 +65,12 @@ export class World {
   readonly groups = new Map<string, number>();
   /** Probe broadcasts: id to origin and time. */
   readonly accepted = new Map<string, { node: string; time: number }>();
+  /**
+   * When a live node's view or one of its connections last changed: what Plumtree
+   * sees as `update`, `peerUp` or `peerDown`. The trees oracle needs a round sent
+   * after the last such change (see `finish` in the scenarios).
+   */
+  lastTopologyChange = 0;
   /** Merged-as-new counts per incarnation and id. */
   readonly mergedNewCount = new Map<string, number>();
   readonly acked: AckedWrite[] = [];
@@ -353,6 +359,11 @@ export class World {
       accepted: (node: string, id: string) => {
         if (!w.accepted.has(id)) w.accepted.set(id, { node, time: w.now });
         w.trace.add(w.now, node, `broadcast ${id}`);
+      },
+      topologyChanged: (_node: string, peer?: string) => {
+        // A re-dial to a dead node fails every few hundred ms forever; no live tree uses it.
+        if (peer !== undefined && w.hosts.get(peer)?.alive !== true) return;
+        w.lastTopologyChange = w.now;
       },
       mergedNew: (node: string, id: string) => {
         const host = w.hosts.get(node);
