@@ -9,7 +9,13 @@ import type { BoundCounter, Counter, Gauge, MetricsRegistry } from '../metrics/r
 import type { MetricEvent, OutstandingEvictionReason, WireMessageType } from './core/index.js';
 
 /** Why the broadcast server dropped something (the `reason` label of the dropped counter). */
-export type DropReason = 'unknown_handler' | 'malformed' | 'send_failed' | 'unknown_message';
+export type DropReason =
+  | 'unknown_handler'
+  | 'malformed'
+  | 'send_failed'
+  | 'unknown_message'
+  /** Shed at the door while the server's inbox was over its bound. */
+  | 'overloaded';
 
 // Records over the unions, so adding a wire type or a reason without a series fails to compile.
 const WIRE_TYPES: Readonly<Record<WireMessageType, true>> = {
@@ -24,6 +30,7 @@ const DROP_REASONS: Readonly<Record<DropReason, true>> = {
   malformed: true,
   send_failed: true,
   unknown_message: true,
+  overloaded: true,
 };
 
 const EVICTION_REASONS: Readonly<Record<OutstandingEvictionReason, true>> = {

@@ -13,6 +13,7 @@ import type {
   PlumtreeOptions,
 } from './core/index.js';
 import type { BroadcastHandler } from './handler.js';
+import type { InboxBound } from './inbox-bound.js';
 import type { BroadcastTransport } from './transport.js';
 
 /** Extra information `getPeers` may add about each peer. */
@@ -58,6 +59,11 @@ export interface BroadcastServerOptions {
    * ETS table) so a restarted server keeps its pending announcements.
    */
   readonly outstanding?: Outstanding;
+  /**
+   * The bound on frames queued for this server, shared with whatever casts `wire`
+   * frames to it (the node's service router); each `wire` cast taken counts down.
+   */
+  readonly inbox?: InboxBound;
   /** Registered name; default `plumtree_broadcast@<node>`. */
   readonly name?: string;
   /** The information `getPeers` gives about a peer for the requested options. */

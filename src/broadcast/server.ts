@@ -102,6 +102,11 @@ export const broadcastServerBehaviour: GenServer<
     });
     const metrics = new BroadcastMetrics(opts.metrics ?? globalMetrics, names);
     const host = new ActorEffectHost(ctx, core, opts.transport, metrics, logger);
+    if (opts.inbox) {
+      // A restarted server has an empty mailbox: what the last one had queued is gone.
+      opts.inbox.reset();
+      opts.inbox.onShed = () => metrics.dropped('overloaded');
+    }
     const state: State = {
       opts,
       core,
@@ -142,6 +147,7 @@ export const broadcastServerBehaviour: GenServer<
         state.interpreter.run({ type: 'update', members: msg.members });
         return state;
       case 'wire': {
+        state.opts.inbox?.taken();
         let wire: WireMessage;
         try {
           wire = parseWireMessage(msg.msg);

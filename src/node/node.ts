@@ -415,6 +415,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
               transport: bTransport,
               peerService,
               outstanding,
+              inbox: router.inbox,
               metrics: registry,
               logger,
               peerInfo: (peer, opts) => peerInfo(channels, peer, opts),

@@ -5,6 +5,7 @@
  * the channels hands it to the right one.
  */
 import { cast } from '../actors/index.js';
+import { InboxBound } from '../broadcast/inbox-bound.js';
 import { broadcastServerName } from '../broadcast/server.js';
 import type { BroadcastTransport } from '../broadcast/transport.js';
 import type { Channels } from '../channels/channels.js';
@@ -33,11 +34,15 @@ export class ServiceRouter {
   private readonly detach: (() => void)[];
   /** Frames without a known service tag, dropped. */
   untagged = 0;
+  /** The bound on frames queued for the broadcast server; hand it to the server. */
+  readonly inbox: InboxBound;
 
   constructor(
     private readonly channels: Channels,
     node: string,
+    inboxLimit?: number,
   ) {
+    this.inbox = new InboxBound(inboxLimit);
     const server = broadcastServerName(node);
     this.detach = [
       channels.onData((peer, channel, msg) => {
@@ -45,8 +50,10 @@ export class ServiceRouter {
           this.untagged++;
           return;
         }
-        if (msg.svc === 'bc') cast(server, { type: 'wire', from: peer, msg: msg.m });
-        else for (const h of this.ps) h(peer, channel, msg.m);
+        if (msg.svc === 'bc') {
+          const type = (msg.m as { type?: unknown } | null)?.type;
+          if (this.inbox.admit(type)) cast(server, { type: 'wire', from: peer, msg: msg.m });
+        } else for (const h of this.ps) h(peer, channel, msg.m);
       }),
       channels.onPeerEvent((e: PeerEvent) =>
         cast(server, { type: e.type === 'up' ? 'peerUp' : 'peerDown', peer: e.peer }),
