@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { dstInChild } from '../../src/sim/dst/cli-command.js';
 import {
   batchScenarios,
   type DstReport,
@@ -10,27 +9,7 @@ import {
 } from '../../src/sim/dst/index.js';
 
 function batchAtLowPriority(args: readonly string[]): Promise<DstReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/sim/cli.ts', ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    if (child.pid !== undefined) setPriority(child.pid, 19);
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      out += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', () => {
-      try {
-        resolve(JSON.parse(out) as DstReport);
-      } catch (error) {
-        reject(
-          new Error(`the dst batch printed no report: ${out.slice(0, 300)}`, { cause: error }),
-        );
-      }
-    });
-  });
+  return dstInChild(['--import', 'tsx', 'src/sim/cli.ts', ...args], 19);
 }
 
 const SEEDS = 100;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import type { CliCommand } from '../cli-args.js';
 import { UsageError } from '../cli-args.js';
 import { appliesTo, type DstReport, runDst, runOne, UnknownScenarioError } from './runner.js';
@@ -79,6 +80,30 @@ function replay(command: DstCommand, seed: number, write: (text: string) => void
 }
 
 /**
+ * Runs `node <nodeArgs>` (a `dst --json` command) in a child process and resolves with
+ * the report it prints; `priority` lowers the child's CPU priority (19 is the lowest).
+ */
+export function dstInChild(nodeArgs: readonly string[], priority?: number): Promise<DstReport> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+    if (priority !== undefined && child.pid !== undefined) setPriority(child.pid, priority);
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out) as DstReport);
+      } catch (error) {
+        reject(new Error(`a dst child printed no report: ${out.slice(0, 200)}`, { cause: error }));
+      }
+    });
+  });
+}
+
+/**
  * Splits the seeds into contiguous ranges, one child process each (this same command
  * with `--workers 1 --json`), and merges their reports. Runs stay deterministic: a seed
  * gives the same run in whichever process it lands.
@@ -113,26 +138,7 @@ async function inWorkers(command: DstCommand): Promise<DstReport> {
       command.overlays.length === 2 ? 'both' : (command.overlays[0] as string),
       ...(command.scenarios ? ['--scenario', command.scenarios.join(',')] : []),
     ];
-    jobs.push(
-      new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        child.stdout.setEncoding('utf8');
-        child.stdout.on('data', (chunk: string) => {
-          out += chunk;
-        });
-        child.on('error', reject);
-        child.on('close', () => {
-          try {
-            resolve(JSON.parse(out) as DstReport);
-          } catch (error) {
-            reject(
-              new Error(`a dst worker printed no report: ${out.slice(0, 200)}`, { cause: error }),
-            );
-          }
-        });
-      }),
-    );
+    jobs.push(dstInChild(args));
   }
   const reports = await Promise.all(jobs);
   return {
