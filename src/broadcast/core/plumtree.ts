@@ -1,4 +1,5 @@
 import { pickOne } from '../../util/rng.js';
+import { duplicateIsTreePath } from './duplicate-path.js';
 import type {
   GraftToken,
   IsStaleToken,
@@ -18,6 +19,7 @@ import type {
   NodeName,
   WireMessage,
 } from './messages.js';
+import { offTreeLinkTarget } from './off-tree-links.js';
 import type { PendingAcks, PlumtreeState } from './state.js';
 import { exchangeTickTimer, lazyTickTimer, type TimerKey } from './timers.js';
 
@@ -241,20 +243,17 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
     // While re-parenting, the catch-up races the new parent's pushes: a duplicate then
     // says nothing about the link, and pruning it could cut the node off again.
     if (repairing(state)) return;
-    // A duplicate means a redundant eager path only if the first copy came through
-    // the tree. After one that came another way (an exchange), this copy is the
-    // tree's only path here: pruning it would cut the node out of the tree.
-    if (state.offTree.has(key) && !state.recent.has(key)) {
-      addEager(state, msg.root, msg.from);
-      state.recent.set(key, { round: msg.round, from: msg.from });
+    if (duplicateIsTreePath(state, key, msg.root, msg.from)) {
+      keepAsTreePath(state, key, msg);
       return;
     }
     addLazy(state, msg.root, msg.from);
-    send(out, msg.from, { type: 'prune', root: msg.root, from: state.node });
+    sendPrune(state, msg.from, msg.root, out);
     return;
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
   addEager(state, msg.root, msg.from);
+  relinkAfterCrossedPrune(state, msg, out);
   noteTreeActivity(state, msg.root, msg.from, activityEntry(msg));
   state.recent.set(key, { round: msg.round, from: msg.from, entry: activityEntry(msg) });
   push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out);
@@ -268,6 +267,31 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
     const entry = { id: msg.id, handler: msg.handler, round: best.round, root: msg.root };
     optimize(state, key, entry, best.peer, msg.from, out);
   }
+}
+
+function sendPrune(state: PlumtreeState, to: NodeName, root: NodeName, out: PlumtreeEffect[]) {
+  send(out, to, { type: 'prune', root, from: state.node });
+  state.sentPrunes.record(root, to);
+}
+
+/**
+ * A new payload from a peer this node pruned in that tree: it was sent before the
+ * prune arrived, and the peer is dropping this node as we make it eager again. A
+ * link-only graft makes the link eager on its side too (see {@link SentPrunes}).
+ */
+function relinkAfterCrossedPrune(state: PlumtreeState, msg: MergeToken, out: PlumtreeEffect[]) {
+  if (!state.sentPrunes.take(msg.root, msg.from) || !state.allMembers.has(msg.from)) return;
+  send(out, msg.from, graftMessage(state, activityEntry(msg), true));
+}
+
+/**
+ * The duplicate's sender stays eager and becomes the delivery later copies of this
+ * message are judged against (see {@link duplicateIsTreePath}).
+ */
+function keepAsTreePath(state: PlumtreeState, key: string, msg: MergeToken): void {
+  addEager(state, msg.root, msg.from);
+  const entry = state.recent.get(key)?.entry ?? activityEntry(msg);
+  state.recent.set(key, { round: msg.round, from: msg.from, entry });
 }
 
 /** Eager push to the tree's eager peers, lazy announcements to its lazy peers; never back to `from`. */
@@ -373,7 +397,12 @@ function staleChecked(
   if (acks.inFlight === 0) flushAcks(state, from, out);
   else if (acks.entries.length > 0) armLazyTick(state, out);
   if (stale) {
-    if (!state.recent.has(key)) state.offTree.set(key, { round: entry.round, from });
+    if (!state.recent.has(key)) {
+      state.offTree.set(key, { round: entry.round, from });
+      // The tree may still bring it (a duplicate then keeps its sender); if not, the
+      // graft timer re-attaches this node to the tree (`offTreeLinkTarget`).
+      if (state.options.delayedGraft) trackMissing(state, key, entry, from, out);
+    }
     if (!state.options.treeOptimization) return;
     const delivery = state.recent.get(key);
     if (
@@ -392,6 +421,17 @@ function staleChecked(
   }
   // Delivered while the check was in flight: the announcer's next i_have gets ignored.
   if (state.recent.has(key)) return;
+  trackMissing(state, key, entry, from, out);
+}
+
+/** Records `from` as an announcer of `key` and arms the first graft timer if it is new. */
+function trackMissing(
+  state: PlumtreeState,
+  key: string,
+  entry: Announcement,
+  from: NodeName,
+  out: PlumtreeEffect[],
+): void {
   const announcer = { peer: from, round: entry.round, root: entry.root };
   const { first, evicted } = state.missing.announce(
     key,
@@ -430,7 +470,7 @@ function optimize(
   if (!state.sets.mayShape(root)) return;
   send(out, grafted, graftMessage(state, entry, true));
   addEager(state, root, grafted);
-  send(out, pruned, { type: 'prune', root, from: state.node });
+  sendPrune(state, pruned, root, out);
   addLazy(state, root, pruned);
   // Compare later announcements of this message against the new, shorter path.
   state.recent.set(key, { round: entry.round, from: grafted });
@@ -605,7 +645,17 @@ function graftTimerChecked(
   // A graft to a peer known to be down would only wait for nothing: live announcers first.
   const live = missing.announcers.findIndex((a) => !state.down.has(a.peer));
   if (live > 0) missing.announcers.unshift(...missing.announcers.splice(live, 1));
-  const next = stale ? undefined : missing.announcers.shift();
+  if (stale) {
+    state.missing.drop(key);
+    const link = offTreeLinkTarget(state, missing);
+    if (link === undefined) return;
+    const entry = { id: missing.id, handler: missing.handler, round: link.round, root: link.root };
+    send(out, link.peer, graftMessage(state, entry, true));
+    addEager(state, link.root, link.peer);
+    state.offTreeLinks.linked(link.root, state.now);
+    return;
+  }
+  const next = missing.announcers.shift();
   if (next === undefined) {
     state.missing.drop(key);
     return;

@@ -5,9 +5,11 @@ import type { Exchange, ExchangeRef } from './exchanges.js';
 import { initialSets, validateInitialSets } from './initial-sets.js';
 import type { Announcement, HandlerName, NodeName } from './messages.js';
 import { MissingMessages } from './missing-messages.js';
+import { OffTreeLinks } from './off-tree-links.js';
 import { type PlumtreeOptions, resolveOptions } from './options.js';
 import { Outstanding } from './outstanding.js';
 import { RecentDeliveries } from './recent-deliveries.js';
+import { SentPrunes } from './sent-prunes.js';
 
 /** An exchange asked of a handler whose answer has not come back yet. */
 export interface PendingExchange {
@@ -53,6 +55,10 @@ export interface PlumtreeState {
    * that is the tree's path here, not a redundant one. Same bound as `recent`.
    */
   readonly offTree: RecentDeliveries;
+  /** When each tree was last re-attached because a message was held off the tree. */
+  readonly offTreeLinks: OffTreeLinks;
+  /** Prunes sent, until the pruned peer pushes a new payload of that tree here again. */
+  readonly sentPrunes: SentPrunes;
   /** The clock as of the latest `step` (ms, monotonic, injected by the shell). */
   now: number;
   /** Whether `start` came: before it the core arms no tick. */
@@ -183,6 +189,11 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     missing: new MissingMessages(options.maxMissing, options.maxAnnouncersPerMessage),
     recent: new RecentDeliveries(options.roundCacheSize),
     offTree: new RecentDeliveries(options.roundCacheSize),
+    sentPrunes: new SentPrunes(options.roundCacheSize),
+    offTreeLinks: new OffTreeLinks(
+      options.maxTrees,
+      options.graftTimeout1 + options.lazyTickPeriod,
+    ),
     now: config.now ?? 0,
     started: false,
     lazyArmed: false,
