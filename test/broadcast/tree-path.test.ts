@@ -161,6 +161,18 @@ describe('a payload that crossed this node’s prune re-links its sender', () =>
     expect(sent(effects, 'graft')).toEqual([]);
   });
 
+  it('a payload from a peer pruned longer ago than graftTimeout1 did not cross the prune: no graft', () => {
+    // It made this node eager again itself (a reseeded tree): grafting back each time thrashes.
+    const s = makeState();
+    deliver(s, broadcastMsg({ id: 'm1', from: 'b' }), true);
+    deliver(s, broadcastMsg({ id: 'm1', from: 'c' }), false);
+    const msg = broadcastMsg({ id: 'm2', from: 'c' });
+    const [merge] = ofType(step(s, { type: 'receive', from: 'c', msg }, 501), 'merge');
+    if (merge === undefined) throw new Error('no merge');
+    const effects = step(s, { type: 'mergeResult', token: merge.token, isNew: true }, 501);
+    expect(sent(effects, 'graft')).toEqual([]);
+  });
+
   it('the re-link is sent once per prune', () => {
     const s = makeState();
     deliver(s, broadcastMsg({ id: 'm1', from: 'b' }), true);

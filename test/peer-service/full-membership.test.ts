@@ -73,6 +73,20 @@ describe('full membership: join', () => {
     expect(membersOf(net.node('b'))).toEqual(['a', 'b']);
   });
 
+  it('keeps a node that joined through it while its own join was awaiting the reply', () => {
+    // c is rejoining through a when x joins through c: adopting a's view must not drop x.
+    const net = cluster('a', 'b');
+    net.add('c');
+    net.add('x');
+    net.step('c', { type: 'join', peer: 'a' });
+    net.step('x', { type: 'join', peer: 'c' });
+    net.run();
+    for (let i = 0; i < 3; i++) net.tickAll();
+    for (const name of ['a', 'b', 'c', 'x']) {
+      expect(membersOf(net.node(name))).toEqual(['a', 'b', 'c', 'x']);
+    }
+  });
+
   it('ignores gossip from a node that is not a member', () => {
     const net = cluster('a', 'b');
     net.add('x');

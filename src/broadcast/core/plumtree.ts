@@ -271,7 +271,7 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
 
 function sendPrune(state: PlumtreeState, to: NodeName, root: NodeName, out: PlumtreeEffect[]) {
   send(out, to, { type: 'prune', root, from: state.node });
-  state.sentPrunes.record(root, to);
+  state.sentPrunes.record(root, to, state.now);
 }
 
 /**
@@ -280,7 +280,8 @@ function sendPrune(state: PlumtreeState, to: NodeName, root: NodeName, out: Plum
  * link-only graft makes the link eager on its side too (see {@link SentPrunes}).
  */
 function relinkAfterCrossedPrune(state: PlumtreeState, msg: MergeToken, out: PlumtreeEffect[]) {
-  if (!state.sentPrunes.take(msg.root, msg.from) || !state.allMembers.has(msg.from)) return;
+  if (!state.sentPrunes.take(msg.root, msg.from, state.now) || !state.allMembers.has(msg.from))
+    return;
   send(out, msg.from, graftMessage(state, activityEntry(msg), true));
 }
 

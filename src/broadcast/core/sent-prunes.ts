@@ -11,25 +11,38 @@ import type { NodeName } from './messages.js';
  * dropped record only costs the next message's graft).
  */
 export class SentPrunes {
-  private readonly sent = new Set<string>();
+  private readonly sent = new Map<string, number>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly windowMs: number,
+  ) {}
 
-  /** A prune for `root`'s tree went to `peer`. */
-  record(root: NodeName, peer: NodeName): void {
+  /** A prune for `root`'s tree went to `peer` at `now`. */
+  record(root: NodeName, peer: NodeName, now: number): void {
     const k = keyOf(root, peer);
     this.sent.delete(k);
-    this.sent.add(k);
+    this.sent.set(k, now);
     if (this.sent.size <= this.capacity) return;
-    for (const oldest of this.sent) {
+    for (const oldest of this.sent.keys()) {
       this.sent.delete(oldest);
       return;
     }
   }
 
-  /** Whether a prune for `root`'s tree went to `peer` since it last fed us; forgets it. */
-  take(root: NodeName, peer: NodeName): boolean {
-    return this.sent.delete(keyOf(root, peer));
+  /**
+   * Whether a prune for `root`'s tree went to `peer` within the window before `now`;
+   * forgets it. A payload that crossed the prune arrives within about a round trip:
+   * a later one means the peer made this node eager again itself (a new member, a
+   * reseeded tree), and answering every such push with a graft makes trees thrash
+   * when roots outnumber `maxTrees`.
+   */
+  take(root: NodeName, peer: NodeName, now: number): boolean {
+    const k = keyOf(root, peer);
+    const at = this.sent.get(k);
+    if (at === undefined) return false;
+    this.sent.delete(k);
+    return now - at <= this.windowMs;
   }
 
   get size(): number {

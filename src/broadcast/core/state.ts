@@ -189,7 +189,7 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     missing: new MissingMessages(options.maxMissing, options.maxAnnouncersPerMessage),
     recent: new RecentDeliveries(options.roundCacheSize),
     offTree: new RecentDeliveries(options.roundCacheSize),
-    sentPrunes: new SentPrunes(options.roundCacheSize),
+    sentPrunes: new SentPrunes(options.roundCacheSize, options.graftTimeout1),
     offTreeLinks: new OffTreeLinks(
       options.maxTrees,
       options.graftTimeout1 + options.lazyTickPeriod,

@@ -92,6 +92,12 @@ export interface FullMembershipState {
   crdt: MembershipCrdt;
   /** The contact of a `join` awaiting its reply. */
   joining: string | undefined;
+  /**
+   * Nodes that joined through this one while its own join awaited the reply: adopting
+   * the contact's view must keep them, or they believe they are members while no one
+   * else lists them, and their gossip is ignored for good.
+   */
+  readonly admittedWhileJoining: Map<string, AliveEntry>;
   /** Bumped on every change of `crdt` or `incarnation`: persist when it moves. */
   version: number;
   /** The live members last reported in `membersChanged` (self included). */
@@ -152,6 +158,7 @@ export function initFullMembership(init: FullMembershipInit): {
     incarnation,
     crdt,
     joining: undefined,
+    admittedWhileJoining: new Map(),
     version: 0,
     reported: new Map(),
     up: new Set(),
@@ -202,6 +209,7 @@ export function stepFullMembership(
     case 'join':
       if (event.peer === state.self) throw new JoinSelfError(state.self);
       state.joining = event.peer;
+      state.admittedWhileJoining.clear();
       state.left = false;
       out.push({ type: 'send', to: event.peer, msg: joinRequest(state) });
       return out;
@@ -290,6 +298,7 @@ function onJoinRequest(
 ): void {
   // The sender is authenticated by the channel; a spec under another name is a lie.
   if (entry.spec.name !== from) return;
+  if (state.joining !== undefined) state.admittedWhileJoining.set(from, entry);
   const changed = mergeEntryInto(state.crdt, from, entry);
   if (maintainAcks(state) || changed) state.version++;
   reportMembers(state, out, ctx.now);
@@ -319,6 +328,9 @@ function onJoinReply(
   }
   // Adopting the contact's view (rather than merging ours into it) keeps a node that
   // was partitioned away and removed from carrying stale members back in.
+  // Those who joined through us meanwhile were told they are members: keep them.
+  for (const [name, entry] of state.admittedWhileJoining) mergeEntryInto(remote, name, entry);
+  state.admittedWhileJoining.clear();
   remote.entries.set(state.self, ownEntry(state));
   state.crdt = remote;
   state.joining = undefined;
@@ -548,6 +560,7 @@ function resetToSingleton(
   const disconnect = [...state.reported.keys()].filter((name) => name !== state.self).sort();
   state.crdt = emptyCrdt();
   state.joining = undefined;
+  state.admittedWhileJoining.clear();
   reincarnate(state, removedEpoch + 1, state.incarnation, ctx);
   reportMembers(state, out, ctx.now);
   out.push({ type: 'reset', reason, disconnect });
