@@ -66,13 +66,21 @@ process.on('message', async (raw: Ask) => {
       const series = (await node.metrics())
         .split('\n')
         .filter((l) => l !== '' && !l.startsWith('#'));
+      // Plumtree's traffic by message type: which node forwards most (an interior node
+      // of every root's eager tree carries more than a leaf).
+      const sent = Object.fromEntries(
+        series
+          .filter((l) => l.startsWith('plumtree_messages_sent_total{'))
+          .map((l) => [/type="([^"]+)"/.exec(l)?.[1] ?? l, Number(l.split(' ').pop())]),
+      );
       reply(raw.id, {
         resources: Object.fromEntries(resources),
         metricSeries: series.length,
+        sent,
         spaces: Object.fromEntries(
           getHeapSpaceStatistics().map((sp) => [
             sp.space_name,
-            Math.round(sp.space_used_size / 1024),
+            [Math.round(sp.space_used_size / 1024), Math.round(sp.space_size / 1024)],
           ]),
         ),
         arrayBuffers: process.memoryUsage().arrayBuffers,

@@ -41,6 +41,8 @@ interface Sample {
   readonly t: number;
   readonly rssMiB: number[];
   readonly heapUsedMiB: number[];
+  /** What V8 has reserved for the heap: grows with the young generation's capacity. */
+  readonly heapTotalMiB: number[];
   readonly externalMiB: number[];
   /** Heap still referenced after a full GC, when this sample forced one. */
   readonly liveHeapMiB?: number[];
@@ -223,6 +225,7 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
         t: round((Date.now() - t0) / 1000, 0),
         rssMiB: mem.map((m) => round(m.rss / MiB)),
         heapUsedMiB: mem.map((m) => round(m.heapUsed / MiB)),
+        heapTotalMiB: mem.map((m) => round(m.heapTotal / MiB)),
         externalMiB: mem.map((m) => round(m.external / MiB)),
         ...(gc ? { liveHeapMiB: mem.map((m) => round((m.liveHeap ?? m.heapUsed) / MiB, 2)) } : {}),
       };
