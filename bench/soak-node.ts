@@ -1,16 +1,18 @@
 /**
  * One node of the soak benchmark, in its own process so its RSS is its own. Started by
  * bench/soak.ts with IPC; answers the driver's questions (memory, what it holds) and
- * writes a heap snapshot when asked, for finding what grows.
+ * writes a heap snapshot when asked, for finding what grows. Started with
+ * `--expose-gc`, so a memory question can ask for the live heap (after a full GC).
  */
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { silentLogger } from '../src/log/index.js';
 import { KV_PREFIX, startNode } from '../src/node/index.js';
 
 type Ask =
-  | { readonly type: 'memory'; readonly id: number }
+  | { readonly type: 'memory'; readonly id: number; readonly gc?: boolean }
   | { readonly type: 'values'; readonly id: number; readonly keys: readonly string[] }
   | { readonly type: 'heapsnapshot'; readonly id: number; readonly file: string }
+  | { readonly type: 'stats'; readonly id: number }
   | { readonly type: 'stop'; readonly id: number };
 
 const [name, join, exchangeTick, dataDir] = process.argv.slice(2);
@@ -35,11 +37,17 @@ process.on('message', async (raw: Ask) => {
   switch (raw.type) {
     case 'memory': {
       const m = process.memoryUsage();
+      // RSS is read before the collection, so the forced GC does not flatter it; the
+      // heap is read after, so it counts only what is still referenced.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (raw.gc === true && gc !== undefined) gc();
+      const live = raw.gc === true && gc !== undefined ? process.memoryUsage() : undefined;
       reply(raw.id, {
         rss: m.rss,
         heapUsed: m.heapUsed,
         heapTotal: m.heapTotal,
         external: m.external,
+        ...(live !== undefined ? { liveHeap: live.heapUsed, liveExternal: live.external } : {}),
       });
       return;
     }
@@ -47,6 +55,36 @@ process.on('message', async (raw: Ask) => {
       const out: unknown[] = [];
       for (const key of raw.keys) out.push(await node.metadata.get(KV_PREFIX, key));
       reply(raw.id, out);
+      return;
+    }
+    case 'stats': {
+      // Counts of things that must not grow with the number of writes: handles the
+      // event loop holds (timers, sockets), metric series, and V8's spaces.
+      const resources = new Map<string, number>();
+      for (const r of process.getActiveResourcesInfo())
+        resources.set(r, (resources.get(r) ?? 0) + 1);
+      const series = (await node.metrics())
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#'));
+      // Plumtree's traffic by message type: which node forwards most (an interior node
+      // of every root's eager tree carries more than a leaf).
+      const sent = Object.fromEntries(
+        series
+          .filter((l) => l.startsWith('plumtree_messages_sent_total{'))
+          .map((l) => [/type="([^"]+)"/.exec(l)?.[1] ?? l, Number(l.split(' ').pop())]),
+      );
+      reply(raw.id, {
+        resources: Object.fromEntries(resources),
+        metricSeries: series.length,
+        sent,
+        spaces: Object.fromEntries(
+          getHeapSpaceStatistics().map((sp) => [
+            sp.space_name,
+            [Math.round(sp.space_used_size / 1024), Math.round(sp.space_size / 1024)],
+          ]),
+        ),
+        arrayBuffers: process.memoryUsage().arrayBuffers,
+      });
       return;
     }
     case 'heapsnapshot':

@@ -1,14 +1,17 @@
 /**
  * The soak benchmark: a cluster of node processes under a steady stream of writes
  * through the admin API, over a fixed set of rotating keys, sampling every node's RSS
- * and heap. The key set does not grow, so neither should memory: the number to watch
- * is how much RSS grows over the second half of the run.
+ * and heap. The key set does not grow, so neither should memory: the numbers to watch
+ * are how much each node's RSS and live heap grow over the second half of the run
+ * (the acceptance bound is 2 MiB per node, both).
  *
  * `npm run bench -- soak [--minutes M] [--nodes N] [--rate W] [--keys K] [--json]`
  * (defaults 10 minutes, 8 nodes, 84 writes/s, 1000 keys); `--data-dir` gives every node
- * a data directory (fsync on), `--exchange-tick MS` sets the anti-entropy period. `--heap-snapshots DIR`
- * also writes a heap snapshot of the first node at the start of the second half and at
- * the end, to compare in DevTools.
+ * a data directory (fsync on), `--exchange-tick MS` sets the anti-entropy period.
+ * `--heap-snapshots DIR` also writes heap snapshots of the nodes named by
+ * `--snapshot-nodes a,b` (default n0) at half time and at the end, to compare
+ * retainers; `--gc-samples` (diagnosis) forces a GC at every sample so the live heap
+ * can be followed over time.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,14 +25,27 @@ interface Memory {
   readonly heapUsed: number;
   readonly heapTotal: number;
   readonly external: number;
+  /** Heap used after a forced full GC (only when the sample asked for one). */
+  readonly liveHeap?: number;
 }
+
+/** The acceptance bound of the soak: growth over the second half, per node. */
+const BOUND_MIB = 2;
+/** How long writing stands still before each of the two measurements of the second half. */
+const QUIET_MS = 5000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 interface Sample {
   /** Seconds since writes began. */
   readonly t: number;
   readonly rssMiB: number[];
   readonly heapUsedMiB: number[];
+  /** What V8 has reserved for the heap: grows with the young generation's capacity. */
+  readonly heapTotalMiB: number[];
   readonly externalMiB: number[];
+  /** Heap still referenced after a full GC, when this sample forced one. */
+  readonly liveHeapMiB?: number[];
 }
 
 class NodeProcess {
@@ -60,7 +76,7 @@ class NodeProcess {
       new URL('./soak-node.ts', import.meta.url).pathname,
       [name, join ?? '-', String(exchangeTickMs), dataDir ?? '-'],
       {
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--import', 'tsx', '--expose-gc'],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       },
     );
@@ -143,6 +159,10 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
   const keyCount = option(args, 'keys', 1000);
   const exchangeTickMs = option(args, 'exchange-tick', 10_000);
   const snapshots = stringOption(args, 'heap-snapshots');
+  const snapshotNodes = (stringOption(args, 'snapshot-nodes') ?? 'n0').split(',');
+  // Diagnosis only: a full GC before every sample's heap reading gives the live heap
+  // over time, but collecting every few seconds also changes what RSS does.
+  const gcEverySample = args.includes('--gc-samples');
   const dataRoot = args.includes('--data-dir')
     ? await mkdtemp(join(tmpdir(), 'plumtree-soak-'))
     : undefined;
@@ -197,22 +217,31 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
 
     const samples: Sample[] = [];
     const t0 = Date.now();
-    const sample = async (): Promise<void> => {
-      const mem = await Promise.all(nodes.map((n) => n.ask<Memory>({ type: 'memory' })));
-      samples.push({
+    // The half-time and final samples also force a full GC on every node (after reading
+    // RSS), so heap growth is measured on live objects, not on garbage not yet collected.
+    const sample = async (gc = gcEverySample): Promise<Sample> => {
+      const mem = await Promise.all(nodes.map((n) => n.ask<Memory>({ type: 'memory', gc })));
+      const s: Sample = {
         t: round((Date.now() - t0) / 1000, 0),
         rssMiB: mem.map((m) => round(m.rss / MiB)),
         heapUsedMiB: mem.map((m) => round(m.heapUsed / MiB)),
+        heapTotalMiB: mem.map((m) => round(m.heapTotal / MiB)),
         externalMiB: mem.map((m) => round(m.external / MiB)),
-      });
+        ...(gc ? { liveHeapMiB: mem.map((m) => round((m.liveHeap ?? m.heapUsed) / MiB, 2)) } : {}),
+      };
+      samples.push(s);
+      return s;
     };
     await sample();
 
     // Writes are due by elapsed time, so a timer delayed by a loaded machine catches up
     // instead of quietly lowering the rate.
     let issued = 0;
+    let paused = false;
+    let pausedMs = 0;
     const writer = setInterval(() => {
-      const due = Math.floor(((Date.now() - t0) * rate) / 1000);
+      if (paused) return;
+      const due = Math.floor(((Date.now() - t0 - pausedMs) * rate) / 1000);
       while (issued < due) {
         issued++;
         // Never queue without bound behind a stalled node: a skipped write is reported.
@@ -220,66 +249,92 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
         else void writeOne();
       }
     }, 20);
-    const sampler = setInterval(() => void sample(), sampleEveryMs);
-    let snapshotFiles: string[] = [];
-    if (snapshots !== undefined) {
-      const half = new Promise<void>((r) => setTimeout(r, durationMs / 2));
-      void half.then(async () => {
+    // A sample a loaded node is too slow to answer is skipped, not fatal.
+    const sampler = setInterval(() => void sample().catch(() => undefined), sampleEveryMs);
+    const snapshotFiles: string[] = [];
+    const snapshot = async (when: string): Promise<void> => {
+      if (snapshots === undefined) return;
+      for (const n of nodes.filter((x) => snapshotNodes.includes(x.name))) {
         snapshotFiles.push(
-          await (nodes[0] as NodeProcess).ask<string>({
-            type: 'heapsnapshot',
-            file: join(snapshots, 'n0-half.heapsnapshot'),
-          }),
+          await n.ask<string>(
+            { type: 'heapsnapshot', file: join(snapshots, `${n.name}-${when}.heapsnapshot`) },
+            600_000,
+          ),
         );
-      });
-    }
-    await new Promise((r) => setTimeout(r, durationMs));
+      }
+    };
+    const stats = (): Promise<unknown[]> => Promise.all(nodes.map((n) => n.ask({ type: 'stats' })));
+    const wantStats = args.includes('--stats');
+    // The two points the second half is judged between are quiet ones: writing stops,
+    // every write is answered, and the nodes get QUIET_MS to drain what is in flight
+    // between them. Otherwise the figure measures how far behind a loaded node happens
+    // to be at that instant (queued frames, pending calls), not what it keeps.
+    const quiet = async (): Promise<void> => {
+      paused = true;
+      while (inFlight > 0) await sleep(50);
+      await sleep(QUIET_MS);
+    };
+    await sleep(durationMs / 2);
+    const pauseFrom = Date.now();
+    await quiet();
+    const halfSample = await sample(true);
+    const halfStats = wantStats ? await stats() : undefined;
+    await snapshot('half');
+    pausedMs = Date.now() - pauseFrom;
+    paused = false;
+    await sleep(durationMs / 2);
+    await quiet();
     clearInterval(writer);
     clearInterval(sampler);
-    await sample();
-    if (snapshots !== undefined) {
-      snapshotFiles.push(
-        await (nodes[0] as NodeProcess).ask<string>({
-          type: 'heapsnapshot',
-          file: join(snapshots, 'n0-end.heapsnapshot'),
-        }),
-      );
-    } else snapshotFiles = [];
-    while (inFlight > 0) await new Promise((r) => setTimeout(r, 50));
+    const end = await sample(true);
+    if (wantStats) console.error(JSON.stringify({ half: halfStats, end: await stats() }));
+    await snapshot('end');
 
-    // Nothing lost, every node agrees: each holds the last acknowledged write of every key.
+    // Nothing lost, every node agrees. A write the client saw fail (a timeout) may still
+    // have been taken, so a node may hold a later value than the last acknowledged one:
+    // a copy is lost when it is older than that, and different when the nodes disagree.
     const keys = [...expected.keys()];
-    const want = keys.map((k) => expected.get(k));
+    const want = keys.map((k) => expected.get(k) as number);
     const convergeStart = Date.now();
     let disagreeing = nodes.length;
     let missing = 0;
+    let lost = 0;
     while (Date.now() - convergeStart < 120_000) {
       const held = await Promise.all(nodes.map((n) => n.ask<unknown[]>({ type: 'values', keys })));
+      const seqs = held.map((values) =>
+        values.map((v) => (v as { i?: number } | undefined)?.i ?? -1),
+      );
+      const newest = keys.map((_, j) => Math.max(...seqs.map((xs) => xs[j] as number)));
       missing = 0;
+      lost = 0;
       disagreeing = 0;
-      for (const values of held) {
-        const wrong = values.filter(
-          (v, j) => (v as { i?: number } | undefined)?.i !== want[j],
-        ).length;
-        if (wrong > 0) disagreeing++;
-        missing += wrong;
+      for (const xs of seqs) {
+        const older = xs.filter((x, j) => x < (want[j] as number)).length;
+        const wrong = xs.filter((x, j) => x !== newest[j]).length;
+        if (wrong > 0 || older > 0) disagreeing++;
+        missing += Math.max(wrong, older);
+        lost += older;
       }
       if (disagreeing === 0) break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     const convergeMs = Date.now() - convergeStart;
 
-    const mid = samples.filter((s) => s.t * 1000 >= durationMs / 2);
-    const halfStart = mid[0] as Sample;
-    const end = samples[samples.length - 1] as Sample;
+    const halfStart = halfSample;
+    const mid = samples.filter((s) => s.t >= halfStart.t && s.t <= end.t);
     const perNode = nodes.map((n, j) => {
       const xs = mid.map((s) => s.t / 60);
+      const rssGrowth = round((end.rssMiB[j] as number) - (halfStart.rssMiB[j] as number));
+      const heapGrowth = round(
+        (end.liveHeapMiB?.[j] as number) - (halfStart.liveHeapMiB?.[j] as number),
+        2,
+      );
       return {
         node: n.name,
         rssStartMiB: (samples[0] as Sample).rssMiB[j],
         rssHalfMiB: halfStart.rssMiB[j],
         rssEndMiB: end.rssMiB[j],
-        secondHalfRssGrowthMiB: round((end.rssMiB[j] as number) - (halfStart.rssMiB[j] as number)),
+        secondHalfRssGrowthMiB: rssGrowth,
         secondHalfRssSlopeMiBPerMin: round(
           slope(
             xs,
@@ -287,11 +342,15 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
           ),
           2,
         ),
-        heapUsedHalfMiB: halfStart.heapUsedMiB[j],
-        heapUsedEndMiB: end.heapUsedMiB[j],
+        liveHeapHalfMiB: halfStart.liveHeapMiB?.[j],
+        liveHeapEndMiB: end.liveHeapMiB?.[j],
+        secondHalfHeapGrowthMiB: heapGrowth,
+        rssWithinBound: rssGrowth <= BOUND_MIB,
+        heapWithinBound: heapGrowth <= BOUND_MIB,
       };
     });
     const growth = perNode.map((p) => p.secondHalfRssGrowthMiB);
+    const heapGrowth = perNode.map((p) => p.secondHalfHeapGrowthMiB);
     return {
       minutes,
       nodes: nodeCount,
@@ -303,10 +362,15 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
       failedWrites: failed,
       skippedWrites: skipped,
       lostOrDisagreeing: missing,
+      olderThanAcknowledged: lost,
       nodesDisagreeing: disagreeing,
       convergeMs,
+      boundMiB: BOUND_MIB,
       secondHalfRssGrowthMiBMax: Math.max(...growth),
       secondHalfRssGrowthMiBMedian: round(median(growth)),
+      secondHalfHeapGrowthMiBMax: Math.max(...heapGrowth),
+      secondHalfHeapGrowthMiBMedian: round(median(heapGrowth), 2),
+      everyNodeWithinBound: perNode.every((p) => p.rssWithinBound && p.heapWithinBound),
       perNode,
       samples,
       ...(snapshotFiles.length > 0 ? { heapSnapshots: snapshotFiles } : {}),
@@ -326,8 +390,11 @@ export function describeSoak(r: Record<string, unknown>): string {
     rssEndMiB: number;
     secondHalfRssGrowthMiB: number;
     secondHalfRssSlopeMiBPerMin: number;
-    heapUsedHalfMiB: number;
-    heapUsedEndMiB: number;
+    liveHeapHalfMiB: number;
+    liveHeapEndMiB: number;
+    secondHalfHeapGrowthMiB: number;
+    rssWithinBound: boolean;
+    heapWithinBound: boolean;
   }[];
   const samples = r.samples as Sample[];
   const everyMinute = samples.filter(
@@ -338,13 +405,13 @@ export function describeSoak(r: Record<string, unknown>): string {
   );
   return [
     `${r.nodes} nodes, ${r.minutes} min, ${r.writes} writes acknowledged (${r.writesPerSec}/s, ${r.failedWrites} failed, ${r.skippedWrites} skipped) over ${r.keys} keys`,
-    `after the last write: ${r.lostOrDisagreeing} key copies lost or different, ${r.nodesDisagreeing} nodes disagreeing (checked for ${r.convergeMs} ms)`,
-    `RSS growth over the second half: max ${r.secondHalfRssGrowthMiBMax} MiB, median ${r.secondHalfRssGrowthMiBMedian} MiB`,
+    `after the last write: ${r.lostOrDisagreeing} key copies lost or different (${r.olderThanAcknowledged} older than acknowledged), ${r.nodesDisagreeing} nodes disagreeing (checked for ${r.convergeMs} ms)`,
+    `growth over the second half (bound ${r.boundMiB} MiB per node): RSS max ${r.secondHalfRssGrowthMiBMax} MiB, median ${r.secondHalfRssGrowthMiBMedian} MiB; live heap max ${r.secondHalfHeapGrowthMiBMax} MiB, median ${r.secondHalfHeapGrowthMiBMedian} MiB; every node within: ${r.everyNodeWithinBound ? 'yes' : 'no'}`,
     '',
-    'node  rss start  half    end  2nd half  slope/min  heap half  end (MiB)',
+    'node  rss start  half    end  2nd half  slope/min  live heap half    end  2nd half  within',
     ...perNode.map(
       (p) =>
-        `${p.node.padEnd(4)}  ${String(p.rssStartMiB).padStart(9)}  ${String(p.rssHalfMiB).padStart(4)}  ${String(p.rssEndMiB).padStart(5)}  ${String(p.secondHalfRssGrowthMiB).padStart(8)}  ${String(p.secondHalfRssSlopeMiBPerMin).padStart(9)}  ${String(p.heapUsedHalfMiB).padStart(9)}  ${p.heapUsedEndMiB}`,
+        `${p.node.padEnd(4)}  ${String(p.rssStartMiB).padStart(9)}  ${String(p.rssHalfMiB).padStart(4)}  ${String(p.rssEndMiB).padStart(5)}  ${String(p.secondHalfRssGrowthMiB).padStart(8)}  ${String(p.secondHalfRssSlopeMiBPerMin).padStart(9)}  ${String(p.liveHeapHalfMiB).padStart(14)}  ${String(p.liveHeapEndMiB).padStart(5)}  ${String(p.secondHalfHeapGrowthMiB).padStart(8)}  ${p.rssWithinBound && p.heapWithinBound ? 'yes' : `no (${p.rssWithinBound ? '' : 'rss'}${p.rssWithinBound || p.heapWithinBound ? '' : ', '}${p.heapWithinBound ? '' : 'heap'})`}`,
     ),
     '',
     '   t(s)  median rss  max rss  median heapUsed (MiB)',

@@ -132,15 +132,19 @@ export function checkMetadata(world: World): Violation[] {
   const byName = new Map(live.map((h) => [h.name, h]));
   const out: Violation[] = [];
   const lost: string[] = [];
-  for (const w of world.acked) {
-    const holders = live
+  // Who holds each acknowledged write (its clock descended, or collected after it).
+  const writeHolders = world.acked.map((w) =>
+    live
       .filter((h) => {
         const clock =
           h.metadata.replica.get(w.prefix, w.key)?.object.clock ??
           h.metadata.replica.forgottenClock(w.prefix, w.key);
         return clock !== undefined && descends(clock, w.clock);
       })
-      .map((h) => h.name);
+      .map((h) => h.name),
+  );
+  for (const [i, w] of world.acked.entries()) {
+    const holders = writeHolders[i] as string[];
     const held = new Set(holders);
     for (const n of obliged(comps, w.node, holders)) {
       if (!held.has(n)) lost.push(`write ${w.key}@${w.dot.join('/')} by ${w.node} missing on ${n}`);
@@ -163,17 +167,15 @@ export function checkMetadata(world: World): Violation[] {
   }
   if (differ.length > 0)
     out.push({ oracle: 'metadata', detail: summary('replicas not identical', differ) });
-  // A superseded value may linger only where the superseding write is not owed yet.
+  // A superseded value may linger only where the superseding write is not owed, and
+  // the write is owed exactly where the check above demands it: its origin's component,
+  // or, once the origin is gone for good, the components of the nodes holding the write.
+  // A write that died with the only node holding it supersedes nothing anywhere.
   const back: string[] = [];
-  for (const w of world.acked) {
+  for (const [i, w] of world.acked.entries()) {
     if (w.superseded.length === 0) continue;
     const gone = new Set(w.superseded.map((d) => `${d[0]}/${d[1]}`));
-    const holders = live.filter((h) => h.metadata.replica.get(w.prefix, w.key) !== undefined);
-    for (const n of obliged(
-      comps,
-      w.node,
-      holders.map((h) => h.name),
-    )) {
+    for (const n of obliged(comps, w.node, writeHolders[i] as string[])) {
       const object = byName.get(n)?.metadata.replica.get(w.prefix, w.key)?.object;
       for (const s of object?.siblings ?? []) {
         const dot = `${s.dot[0]}/${s.dot[1]}`;
