@@ -118,6 +118,12 @@ function wrongOf(name: string, members: string[] | undefined, live: Set<string>)
   return extra.length + missing.length === 0 ? [] : [{ name, extra, missing }];
 }
 
+function quantile(xs: readonly number[], q: number): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
 function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)] as T;
 }
@@ -160,6 +166,7 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
     live.push(...rest);
     all.push(...rest);
     const acked: string[] = [];
+    const ackMs: number[] = [];
     let writeFailures = 0;
     let writing = true;
     let n = 0;
@@ -167,6 +174,7 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       while (writing) {
         const target = pick(live);
         const key = `w${n++}`;
+        const sentAt = Date.now();
         try {
           const res = await fetch(`http://127.0.0.1:${target.adminPort}/kv/${key}`, {
             method: 'PUT',
@@ -174,8 +182,10 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
             body: JSON.stringify({ value: n }),
             signal: AbortSignal.timeout(3000),
           });
-          if (res.ok) acked.push(key);
-          else writeFailures++;
+          if (res.ok) {
+            acked.push(key);
+            ackMs.push(Date.now() - sentAt);
+          } else writeFailures++;
         } catch {
           writeFailures++;
         }
@@ -317,6 +327,8 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       exactWithin30s: fromLastKillMs !== null && fromLastKillMs <= 30_000,
       ackedWrites: acked.length,
       failedWrites: writeFailures,
+      ackedPutMedianMs: quantile(ackMs, 0.5),
+      ackedPutP99Ms: quantile(ackMs, 0.99),
       writesEverywhereAfterMs: writesMs === null ? null : Date.now() - lastKillAt,
       lostAckedWrites: missing,
       // Counted by the live nodes only (the killed ones took their counters with them).
