@@ -7,9 +7,11 @@
  * the churn stops: how long until every live node lists exactly the live set (full
  * overlay; for HyParView, until every active view holds live nodes only and together
  * they connect every live node), and whether every acknowledged write is on every
- * live node.
+ * live node. `--trace FILE` writes, for every poll after the churn, what each live node
+ * lists that it should not (dead names) and what it misses (live names), as JSON lines.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
@@ -78,6 +80,50 @@ async function getJson(port: number, path: string): Promise<{ status: number; bo
   return { status: res.status, body: await res.json() };
 }
 
+async function getText(port: number, path: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(3000) });
+  return res.text();
+}
+
+/**
+ * Sums a counter over the live nodes' `/metrics` (every label set, or those whose labels
+ * contain `labels`); unreachable nodes count 0.
+ */
+async function sumCounter(procs: readonly Proc[], metric: string, labels = ''): Promise<number> {
+  const texts = await Promise.all(
+    procs.map((p) => getText(p.adminPort, '/metrics').catch(() => '')),
+  );
+  let sum = 0;
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      if (
+        (line.startsWith(`${metric} `) || line.startsWith(`${metric}{`)) &&
+        line.slice(0, line.lastIndexOf(' ')).includes(labels)
+      )
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+    }
+  }
+  return sum;
+}
+
+/** What a node lists wrongly (dead names, missing live ones), or that it did not answer. */
+type Wrong =
+  | { readonly name: string; readonly unanswered: true }
+  | { readonly name: string; readonly extra: string[]; readonly missing: string[] };
+
+function wrongOf(name: string, members: string[] | undefined, live: Set<string>): Wrong[] {
+  if (members === undefined) return [{ name, unanswered: true }];
+  const extra = members.filter((m) => !live.has(m));
+  const missing = [...live].filter((m) => !members.includes(m));
+  return extra.length + missing.length === 0 ? [] : [{ name, extra, missing }];
+}
+
+function quantile(xs: readonly number[], q: number): number | null {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
 function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)] as T;
 }
@@ -102,6 +148,8 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
   const everyMs = Number(arg('every-ms', '5000'));
   const downAfter = Number(arg('down-after', '10000'));
   const overlay = arg('overlay', 'full');
+  const tracePath = arg('trace', '');
+  const trace: string[] = [];
   const live: Proc[] = [];
   const all: Proc[] = [];
   let serial = 0;
@@ -118,6 +166,7 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
     live.push(...rest);
     all.push(...rest);
     const acked: string[] = [];
+    const ackMs: number[] = [];
     let writeFailures = 0;
     let writing = true;
     let n = 0;
@@ -125,6 +174,7 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       while (writing) {
         const target = pick(live);
         const key = `w${n++}`;
+        const sentAt = Date.now();
         try {
           const res = await fetch(`http://127.0.0.1:${target.adminPort}/kv/${key}`, {
             method: 'PUT',
@@ -132,8 +182,10 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
             body: JSON.stringify({ value: n }),
             signal: AbortSignal.timeout(3000),
           });
-          if (res.ok) acked.push(key);
-          else writeFailures++;
+          if (res.ok) {
+            acked.push(key);
+            ackMs.push(Date.now() - sentAt);
+          } else writeFailures++;
         } catch {
           writeFailures++;
         }
@@ -141,6 +193,34 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       }
     })();
     const churnStart = Date.now();
+    // With --trace, what every live node lists during the churn too (every 2 s).
+    const killedNames: string[] = [];
+    let tracing = tracePath !== '';
+    const churnTrace = (async () => {
+      while (tracing) {
+        const at = Date.now() - churnStart;
+        const procs = [...live];
+        const views = await Promise.all(
+          procs.map(async (p) => {
+            try {
+              const { body } = await getJson(p.adminPort, '/members');
+              return [p.name, (body as { members: string[] }).members] as const;
+            } catch {
+              return [p.name, undefined] as const;
+            }
+          }),
+        );
+        const liveNow = new Set(live.map((p) => p.name));
+        trace.push(
+          JSON.stringify({
+            sinceChurnStartMs: at,
+            killed: [...killedNames],
+            wrong: views.flatMap(([name, v]) => wrongOf(name, v, liveNow)),
+          }),
+        );
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    })();
     let killed = 0;
     let startFailures = 0;
     const starting: Promise<void>[] = [];
@@ -152,6 +232,7 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       live.splice(live.indexOf(victim), 1);
       victim.child.kill('SIGKILL');
       killed++;
+      killedNames.push(`${victim.name}@${Date.now() - churnStart}`);
       const name = nextName();
       // Several seeds: one may be the next victim.
       const seeds = [...new Set([pick(live), pick(live), pick(live)].map((p) => p.port))];
@@ -171,17 +252,40 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
     await Promise.all(starting);
     writing = false;
     await writer;
+    tracing = false;
+    await churnTrace;
     const liveSet = new Set(live.map((p) => p.name));
     const liveNames = JSON.stringify([...liveSet].sort());
     // Full: every live node lists exactly the live set. HyParView lists a partial view:
     // every view holds live nodes only, and together they connect every live node.
+    // A node too busy to answer one poll in time keeps its answer of the poll before,
+    // if that is at most 5 s old: a loaded machine's slow HTTP is not what is measured.
+    const lastAnswer = new Map<string, { at: number; members: string[] }>();
+    const pollStartMs = Date.now() - lastKillAt;
     const exact = async () => {
-      const views = await Promise.all(
+      const polledAt = Date.now();
+      const answers = await Promise.all(
         live.map(async (p) => {
-          const { body } = await getJson(p.adminPort, '/members');
-          return [p.name, (body as { members: string[] }).members] as const;
+          try {
+            const { body } = await getJson(p.adminPort, '/members');
+            const members = (body as { members: string[] }).members;
+            lastAnswer.set(p.name, { at: polledAt, members });
+          } catch {
+            // kept from the poll before, below
+          }
+          const last = lastAnswer.get(p.name);
+          return [
+            p.name,
+            last !== undefined && polledAt - last.at <= 5000 ? last : undefined,
+          ] as const;
         }),
       );
+      if (tracePath !== '') {
+        const wrong = answers.flatMap(([name, a]) => wrongOf(name, a?.members, liveSet));
+        trace.push(JSON.stringify({ afterLastKillMs: polledAt - lastKillAt, wrong }));
+      }
+      if (!answers.every(([, a]) => a !== undefined)) return false;
+      const views = answers.map(([name, a]) => [name, a?.members ?? []] as const);
       if (overlay !== 'hyparview') return views.every(([, v]) => JSON.stringify(v) === liveNames);
       if (!views.every(([, v]) => v.every((m) => liveSet.has(m)))) return false;
       const adj = new Map(views.map(([n, v]) => [n, v]));
@@ -209,8 +313,10 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
     const writesMs = await until(allWrites, 60_000);
     let missing = 0;
     for (const key of acked) if (!(await present(key).catch(() => false))) missing++;
+    if (tracePath !== '') writeFileSync(tracePath, `${trace.join('\n')}\n`);
     return {
       nodes: count,
+      checkingStartedAfterLastKillMs: pollStartMs,
       overlay,
       downAfterMs: downAfter,
       churnMs,
@@ -221,8 +327,23 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
       exactWithin30s: fromLastKillMs !== null && fromLastKillMs <= 30_000,
       ackedWrites: acked.length,
       failedWrites: writeFailures,
+      ackedPutMedianMs: quantile(ackMs, 0.5),
+      ackedPutP99Ms: quantile(ackMs, 0.99),
       writesEverywhereAfterMs: writesMs === null ? null : Date.now() - lastKillAt,
       lostAckedWrites: missing,
+      // Counted by the live nodes only (the killed ones took their counters with them).
+      reapsByLiveNodes: await sumCounter(live, 'plumtree_members_reaped_total'),
+      refutationsByLiveNodes: await sumCounter(live, 'plumtree_membership_refutations_total'),
+      membershipMiBReceivedByLiveNodes:
+        Math.round(
+          ((await sumCounter(
+            live,
+            'plumtree_channel_bytes_received_total',
+            'channel="membership"',
+          )) /
+            2 ** 20) *
+            10,
+        ) / 10,
     };
   } finally {
     for (const child of spawned) child.kill('SIGKILL');

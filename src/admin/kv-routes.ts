@@ -114,6 +114,21 @@ function decodeCursor(raw: string, prefix: FullPrefix): string {
   throw new KvRequestError(400, 'malformed cursor: expected the cursor of a page of this prefix');
 }
 
+/** `?w=N|auto`: the write quorum of one PUT or DELETE (absent: the node's default). */
+function writeQuorumParam(url: URL): number | 'auto' | undefined {
+  const raw = url.searchParams.get('w');
+  if (raw === null) return undefined;
+  if (raw === 'auto') return 'auto';
+  const w = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(w) || w < 1) {
+    throw new KvRequestError(
+      400,
+      `w must be an integer >= 1 or "auto", got ${JSON.stringify(raw)}`,
+    );
+  }
+  return w;
+}
+
 function decodeKey(raw: string): string {
   try {
     return decodeURIComponent(raw);
@@ -171,6 +186,14 @@ function refusal(e: unknown): KvRequestError | undefined {
     case 'MalformedDataError':
     case 'InvalidMetadataOptionError':
       return new KvRequestError(400, message);
+    case 'WriteQuorumError': {
+      const q = e as Error & { reason: string; needed: number; replicas: readonly string[] };
+      return new KvRequestError(503, message, {
+        reason: q.reason,
+        needed: q.needed,
+        replicas: q.replicas,
+      });
+    }
     default:
       return undefined;
   }
@@ -206,22 +229,34 @@ async function keyRoute(
       }
       const { value, context } = body as { value: unknown; context?: unknown };
       const clock = context === undefined ? undefined : decodeContext(context);
+      const w = writeQuorumParam(url);
       const result = await store.put(prefix, key, value, {
         ...(clock !== undefined ? { context: clock, compareAndSet: true } : {}),
+        ...(w !== undefined ? { w } : {}),
       });
-      return send(res, 200, { ok: true, context: encodeContext(result.context) });
+      return send(res, 200, {
+        ok: true,
+        context: encodeContext(result.context),
+        replicas: result.replicas,
+      });
     }
     case 'DELETE': {
       const raw = url.searchParams.get('context');
       const clock = raw === null ? undefined : decodeContext(raw);
+      const w = writeQuorumParam(url);
       const read = store.read(prefix, key);
       if (read === undefined || (read.deleted && clock === undefined)) {
         return send(res, 404, { error: `no such key: ${key}`, ...currentView(store, prefix, key) });
       }
       const result = await store.delete(prefix, key, {
         ...(clock !== undefined ? { context: clock, compareAndSet: true } : {}),
+        ...(w !== undefined ? { w } : {}),
       });
-      return send(res, 200, { ok: true, context: encodeContext(result.context) });
+      return send(res, 200, {
+        ok: true,
+        context: encodeContext(result.context),
+        replicas: result.replicas,
+      });
     }
     default:
       throw new KvRequestError(405, `${method} not allowed on /kv/:key; use GET, PUT or DELETE`);

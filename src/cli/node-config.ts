@@ -16,7 +16,7 @@ export type NodeConfig = { -readonly [K in ConfigKey]?: NodeOptions[K] } & {
 
 type ConfigKey = Exclude<keyof NodeOptions, 'system' | 'logger' | 'metrics'>;
 
-type Check = 'string' | 'int' | 'bool' | 'strings' | 'object' | 'array' | 'pem';
+type Check = 'string' | 'int' | 'bool' | 'strings' | 'object' | 'array' | 'pem' | 'quorum';
 
 const TOP: Record<string, Check> = {
   name: 'string',
@@ -43,6 +43,7 @@ const TOP: Record<string, Check> = {
   tls: 'object',
   dnsServer: 'string',
   discoveryIntervalMs: 'int',
+  metadata: 'object',
   logLevel: 'string',
 };
 
@@ -51,6 +52,16 @@ const NESTED: Record<string, Record<string, Check>> = {
   heartbeat: { intervalMs: 'int' },
   ping: { intervalMs: 'int', timeoutMs: 'int' },
   tls: { cert: 'pem', key: 'pem', ca: 'pem' },
+  metadata: {
+    tombstoneGraceMs: 'int',
+    forgetRetentionMs: 'int',
+    maxKeyLength: 'int',
+    maxValueBytes: 'int',
+    feedCapacity: 'int',
+    exchangeTimeoutMs: 'int',
+    writeQuorum: 'quorum',
+    writeTimeoutMs: 'int',
+  },
   hyparview: Object.fromEntries(Object.keys(defaultHyParViewOptions).map((k) => [k, 'int'])),
 };
 
@@ -73,6 +84,8 @@ function checkValue(file: string, path: string, value: unknown, check: Check): v
         return typeof value === 'object' && value !== null && !Array.isArray(value);
       case 'array':
         return Array.isArray(value);
+      case 'quorum':
+        return value === 'auto' || (typeof value === 'number' && Number.isSafeInteger(value));
       case 'pem':
         return (
           typeof value === 'string' ||
@@ -84,7 +97,13 @@ function checkValue(file: string, path: string, value: unknown, check: Check): v
       }
     }
   })();
-  if (!ok) fail(file, `${path} must be ${check === 'int' ? 'an integer' : `a ${check} value`}`);
+  const expected =
+    check === 'int'
+      ? 'an integer'
+      : check === 'quorum'
+        ? '"auto" or an integer'
+        : `a ${check} value`;
+  if (!ok) fail(file, `${path} must be ${expected}`);
 }
 
 function checkObject(

@@ -153,6 +153,33 @@ export const NODE_FLAGS: readonly NodeFlag[] = [
     },
   },
   {
+    flag: 'write-quorum',
+    env: 'PLUMTREE_WRITE_QUORUM',
+    kind: 'string',
+    meta: 'W',
+    help: 'nodes (this one included) that hold a write before it is acknowledged: auto = 2 when any member is reachable, else 1 (default), or an integer >= 1',
+    apply: (c, v) => {
+      const raw = v as string;
+      if (raw !== 'auto' && !/^[1-9]\d{0,5}$/.test(raw))
+        throw new UsageError(
+          `--write-quorum must be auto or an integer >= 1, got ${JSON.stringify(raw)}`,
+        );
+      c.metadata = { ...c.metadata, writeQuorum: raw === 'auto' ? 'auto' : Number(raw) };
+    },
+  },
+  {
+    flag: 'write-timeout',
+    env: 'PLUMTREE_WRITE_TIMEOUT',
+    kind: 'int',
+    meta: 'MS',
+    min: 1,
+    max: 3_600_000,
+    help: 'how long a write waits for its quorum before it fails with 503 (default 5000)',
+    apply: (c, v) => {
+      c.metadata = { ...c.metadata, writeTimeoutMs: v as number };
+    },
+  },
+  {
     flag: 'admin-port',
     env: 'PLUMTREE_ADMIN_PORT',
     kind: 'int',

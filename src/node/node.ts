@@ -350,6 +350,10 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
   });
 
   const bTransport = router.broadcastTransport();
+  const quorumCounter = registry.counter(
+    'plumtree_metadata_write_quorum_total',
+    'Writes by how their wait for the write quorum ended (local, met, unreachable, timeout)',
+  );
   const store = await MetadataStore.open({
     node: name,
     broadcast: (m) => api.broadcast(broadcastServerName(name), m, 'metadata'),
@@ -366,6 +370,14 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     },
     ...(options.dataDir ? { dataDir: `${options.dataDir}/metadata` } : {}),
     members: () => peerService.lastMembers(),
+    // A write is pushed only to members with a live channel: a connected non-member
+    // (a probe, a removed node) is no place to keep the only other copy.
+    reachablePeers: () => {
+      const members = new Set(peerService.lastMembers());
+      return channels.connectedPeers().filter((p) => p !== name && members.has(p));
+    },
+    onWriteQuorum: (outcome) =>
+      quorumCounter.inc({ outcome: outcome.kind === 'failed' ? outcome.reason : outcome.kind }),
     ...options.metadata,
     onError: (error) => logger.warn('metadata store', { error }),
   });

@@ -111,6 +111,8 @@ export type NodeMetadataOptions = Partial<
     | 'maxValueBytes'
     | 'feedCapacity'
     | 'exchangeTimeoutMs'
+    | 'writeQuorum'
+    | 'writeTimeoutMs'
   >
 >;
 /** The default of `downAfterMs`: long enough to ride out a restart or a short network fault. */

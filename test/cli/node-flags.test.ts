@@ -68,6 +68,21 @@ describe('plumtree node flags', () => {
     expect(out.broadcast?.lazyTickPeriod).toBe(20);
   });
 
+  it('--write-quorum and --write-timeout set the metadata store options', () => {
+    const out = applyNodeFlags(
+      { metadata: { maxKeyLength: 64 } },
+      { 'write-quorum': '3' },
+      { PLUMTREE_WRITE_TIMEOUT: '2500' },
+    );
+    expect(out.metadata).toEqual({ maxKeyLength: 64, writeQuorum: 3, writeTimeoutMs: 2500 });
+    expect(applyNodeFlags({}, { 'write-quorum': 'auto' }, {}).metadata).toEqual({
+      writeQuorum: 'auto',
+    });
+    expect(() => applyNodeFlags({}, { 'write-quorum': '0' }, {})).toThrow(
+      /--write-quorum must be auto or an integer >= 1/,
+    );
+  });
+
   it('an empty variable counts as unset', () => {
     expect(applyNodeFlags({ name: 'x' }, {}, { PLUMTREE_NAME: '' }).name).toBe('x');
   });
@@ -133,6 +148,17 @@ describe('plumtree node --config', () => {
     );
     expect(() => parseNodeConfig('c.json', { hyparview: { fanout: 1 } })).toThrow(
       /hyparview\.fanout/,
+    );
+  });
+
+  it('takes the metadata store options, the write quorum as "auto" or an integer', () => {
+    const metadata = { writeQuorum: 'auto', writeTimeoutMs: 100, maxValueBytes: 10 };
+    expect(parseNodeConfig('c.json', { metadata }).metadata).toEqual(metadata);
+    expect(() => parseNodeConfig('c.json', { metadata: { writeQuorum: 'all' } })).toThrow(
+      /metadata\.writeQuorum must be "auto" or an integer/,
+    );
+    expect(() => parseNodeConfig('c.json', { metadata: { quorum: 2 } })).toThrow(
+      /unknown key metadata\.quorum/,
     );
   });
 

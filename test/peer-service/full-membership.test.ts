@@ -283,6 +283,31 @@ describe('full membership: tombstone collection', () => {
     }
   });
 
+  it('merges a gossip that only adds tombstone acks without pushing it on', () => {
+    const net = cluster('a', 'b', 'c', 'd');
+    net.unreachable.add('d');
+    net.step('a', { type: 'remove', name: 'd' });
+    net.run();
+    // c refreshes its ack of d's tombstone (as on a view change): news in acks only.
+    const data = toData(net.node('c').crdt);
+    const entries = data.entries.map((e) =>
+      e.status === 'removed'
+        ? { ...e, acks: e.acks.map((k) => (k.node === 'c' ? { ...k, version: k.version + 1 } : k)) }
+        : e,
+    );
+    net.take('b', 'send');
+    const effects = net.step('b', {
+      type: 'receive',
+      from: 'c',
+      msg: { type: 'gossip', state: { ...data, entries } },
+    });
+    expect(effects.filter((e) => e.type === 'send')).toEqual([]);
+    // ...and yet merged: b now holds c's newer ack.
+    expect(toData(net.node('b').crdt).entries.find((e) => e.name === 'd')).toEqual(
+      entries.find((e) => e.name === 'd'),
+    );
+  });
+
   it('keeps the tombstone while a member has not acknowledged it', () => {
     const net = cluster('a', 'b', 'c', 'd');
     net.unreachable.add('c');

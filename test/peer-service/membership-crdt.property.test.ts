@@ -224,14 +224,18 @@ describe('membership convergence', () => {
     );
   });
 
-  it('nodes that count each other as members agree once messages quiesce', () => {
+  it('nodes that count each other as members agree on every entry once messages quiesce', () => {
+    // Tombstone acks are not pushed on their own (they travel with the periodic
+    // gossip), so the agreement at quiescence is on entries: lives and tombstones.
+    const entries = (crdt: Parameters<typeof toData>[0]) =>
+      toData(crdt).entries.map((e) => (e.status === 'removed' ? { ...e, acks: [] } : e));
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 25 }), fc.integer(), (ops, seed) => {
         const net = runHistory(ops, seed);
         for (const [a, state] of net.nodes) {
           for (const b of membersOf(state)) {
             if (b === a || !membersOf(net.node(b)).includes(a)) continue;
-            expect(toData(net.node(b).crdt)).toEqual(toData(state.crdt));
+            expect(entries(net.node(b).crdt)).toEqual(entries(state.crdt));
           }
         }
       }),

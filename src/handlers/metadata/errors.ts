@@ -101,6 +101,29 @@ export class ExchangeFailedError extends Error {
   }
 }
 
+/**
+ * A write that fewer nodes than its write quorum hold: it was not acknowledged. It is
+ * kept on this node (durable, and broadcast) and spreads once peers are reachable, but
+ * it would be lost with this node, which is what the quorum is for.
+ */
+export class WriteQuorumError extends Error {
+  override readonly name = 'WriteQuorumError';
+  constructor(
+    readonly key: string,
+    /** Why: too few peers reachable (or all tried failed), or no answer in time. */
+    readonly reason: 'unreachable' | 'timeout',
+    /** Replicas required, this node included. */
+    readonly needed: number,
+    /** The nodes known to hold the write (this node first). */
+    readonly replicas: readonly string[],
+    detail: string,
+  ) {
+    super(
+      `write of key ${JSON.stringify(key)} is held by ${replicas.length} of the ${needed} replicas required (${reason}: ${detail}); it stays on this node and spreads when peers are back, but is not acknowledged`,
+    );
+  }
+}
+
 /** The data directory holds a log this version cannot read (not a torn tail: a bad header). */
 export class LogFormatError extends Error {
   override readonly name = 'LogFormatError';

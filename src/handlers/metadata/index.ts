@@ -15,6 +15,7 @@ export {
   StaleContextError,
   StoreClosedError,
   ValueTooLargeError,
+  WriteQuorumError,
 } from './errors.js';
 export type {
   ExchangeLimits,
@@ -55,3 +56,10 @@ export type {
   WatchOptions,
 } from './subscribers.js';
 export type { Dot, VersionVector } from './version-vector.js';
+export {
+  DEFAULT_WRITE_QUORUM,
+  DEFAULT_WRITE_TIMEOUT_MS,
+  type QuorumFailure,
+  type QuorumOutcome,
+  type WriteQuorum,
+} from './write-quorum.js';

@@ -15,6 +15,7 @@ import {
   StaleContextError,
   StoreClosedError,
   ValueTooLargeError,
+  WriteQuorumError,
 } from './errors.js';
 import {
   answer,
@@ -41,6 +42,15 @@ import {
   type WatchOptions,
 } from './subscribers.js';
 import { type Dot, descends, isVersionVector, type VersionVector } from './version-vector.js';
+import {
+  awaitQuorum,
+  checkWriteQuorum,
+  DEFAULT_WRITE_QUORUM,
+  DEFAULT_WRITE_TIMEOUT_MS,
+  type QuorumOutcome,
+  replicasNeeded,
+  type WriteQuorum,
+} from './write-quorum.js';
 
 /** Called after every local write is durable; the node wires it to the broadcast server's cast. */
 export type BroadcastFn = (message: MetadataBroadcast) => void;
@@ -69,14 +79,23 @@ export interface WriteOptions {
    * `[]` means "only if the key does not exist". Without a context, always writes.
    */
   readonly compareAndSet?: boolean;
+  /**
+   * Replicas (this node included) that must hold the write durably before it resolves:
+   * a number, or `'auto'` = `min(2, 1 + reachable peers)`. Default: the store's
+   * `writeQuorum`. When it cannot be met the write rejects with
+   * {@link WriteQuorumError} (the write stays here and spreads later).
+   */
+  readonly w?: WriteQuorum;
 }
 
-/** What a write returns once durable and broadcast. */
+/** What a write returns once durable, broadcast, and held by its quorum. */
 export interface WriteResult {
   /** The key's clock after the write: a context for the next one. */
   readonly context: VersionVector;
   /** The write's own dot. */
   readonly dot: Dot;
+  /** The nodes known to hold the write when it resolved, this node first. */
+  readonly replicas: readonly string[];
 }
 
 /** A key's state as {@link MetadataStore.read} shows it. */
@@ -169,6 +188,21 @@ export interface MetadataStoreOptions {
   readonly feedCapacity?: number;
   /** Receives errors that have no caller to go to (a throwing subscriber, a failed exchange). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * The peers a write can be pushed to now, this node excluded: the node wires it to
+   * the members it has a live channel to. Without it no peer is reachable, so `'auto'`
+   * writes are acknowledged by this node alone.
+   */
+  readonly reachablePeers?: () => readonly string[];
+  /**
+   * Replicas, this node included, that hold a write before it is acknowledged
+   * (default `'auto'` = `min(2, 1 + reachable peers)`); see {@link WriteOptions.w}.
+   */
+  readonly writeQuorum?: WriteQuorum;
+  /** How long a write waits for its quorum before it rejects (default 5000 ms). */
+  readonly writeTimeoutMs?: number;
+  /** Told how every write's wait for its quorum ended (the node counts them). */
+  readonly onWriteQuorum?: (outcome: QuorumOutcome) => void;
 }
 
 const DEFAULT_GRACE_MS = 60 * 60 * 1000;
@@ -218,6 +252,12 @@ export class MetadataStore {
   private readonly maxValueBytes: number;
   private readonly running = new Set<MetadataExchange>();
   private readonly retentionMs: number;
+  private readonly reachablePeers: () => readonly string[];
+  private readonly writeQuorum: WriteQuorum;
+  private readonly writeTimeoutMs: number;
+  private readonly onWriteQuorum: (outcome: QuorumOutcome) => void;
+  /** Rotates the first peer a write is pushed to, spreading the extra load. */
+  private pushCursor = 0;
   /** The highest counter this actor has used on any key: every new dot is above it. */
   private counterFloor = 0;
   private closed = false;
@@ -251,6 +291,13 @@ export class MetadataStore {
         throw new InvalidMetadataOptionError(name, v, 'an integer >= 1');
     }
     this.onError = options.onError ?? (() => undefined);
+    this.reachablePeers = options.reachablePeers ?? (() => []);
+    this.writeQuorum = checkWriteQuorum('writeQuorum', options.writeQuorum ?? DEFAULT_WRITE_QUORUM);
+    this.writeTimeoutMs = options.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
+    if (!Number.isFinite(this.writeTimeoutMs) || this.writeTimeoutMs <= 0) {
+      throw new InvalidMetadataOptionError('writeTimeoutMs', this.writeTimeoutMs, 'a number > 0');
+    }
+    this.onWriteQuorum = options.onWriteQuorum ?? (() => undefined);
     this.maxKeyLength = positiveInt('maxKeyLength', options.maxKeyLength, DEFAULT_MAX_KEY_LENGTH);
     this.maxValueBytes = positiveInt(
       'maxValueBytes',
@@ -300,8 +347,10 @@ export class MetadataStore {
   // ---- public API -------------------------------------------------------------------
 
   /**
-   * Writes a value; resolves once it is durable (with a data dir) and broadcast. Bad
-   * input (prefix, key, value, context) rejects and writes nothing.
+   * Writes a value; resolves once it is durable (with a data dir), broadcast, and held
+   * by its write quorum (`options.w`, default the store's `writeQuorum`). Bad input
+   * (prefix, key, value, context, w) rejects and writes nothing; a quorum that cannot
+   * be met rejects with {@link WriteQuorumError} after writing here.
    */
   async put(
     prefix: FullPrefix,
@@ -657,6 +706,7 @@ export class MetadataStore {
     if (context !== undefined && !isVersionVector(context)) {
       throw new MalformedDataError('context', 'not a version vector');
     }
+    const w = options?.w === undefined ? this.writeQuorum : checkWriteQuorum('w', options.w);
     const now = this.now();
     const gone = this.replica.forgottenClock(prefix, key);
     const current =
@@ -683,7 +733,55 @@ export class MetadataStore {
       // The write is durable; exchanges will spread it even if this broadcast failed.
       this.onError(error);
     }
-    return { context: object.clock, dot };
+    const replicas = await this.replicate(prefix, key, object, w);
+    return { context: object.clock, dot, replicas };
+  }
+
+  /**
+   * Waits until the write's quorum holds `object` (pushed as an exchange `push`, which
+   * a peer answers once the object is durable there); rejects when it cannot be met.
+   */
+  private async replicate(
+    prefix: FullPrefix,
+    key: MetadataKey,
+    object: MetadataObject,
+    w: WriteQuorum,
+  ): Promise<readonly string[]> {
+    const peers = [...this.reachablePeers()].filter((p) => p !== this.node).sort();
+    const needed = replicasNeeded(w, peers.length);
+    const start = peers.length === 0 ? 0 : this.pushCursor++ % peers.length;
+    const outcome = await awaitQuorum({
+      self: this.node,
+      needed,
+      candidates: [...peers.slice(start), ...peers.slice(0, start)],
+      timeoutMs: this.writeTimeoutMs,
+      now: this.now,
+      push: async (peer, timeoutMs) => {
+        const request: ExchangeRequest = {
+          type: 'push',
+          from: this.node,
+          prefix,
+          objects: [[key, object]],
+          forgotten: [],
+        };
+        await this.rpc.call(peer, request, timeoutMs);
+      },
+    });
+    try {
+      this.onWriteQuorum(outcome);
+    } catch (error) {
+      this.onError(error);
+    }
+    if (outcome.kind === 'failed') {
+      throw new WriteQuorumError(
+        key,
+        outcome.reason,
+        outcome.needed,
+        outcome.replicas,
+        outcome.detail,
+      );
+    }
+    return outcome.replicas;
   }
 
   private async applyEffects(effects: readonly ExchangeEffect[]): Promise<void> {

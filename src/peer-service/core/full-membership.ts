@@ -15,15 +15,15 @@ import {
   aliveEntry,
   compareEntries,
   emptyCrdt,
+  entriesLeq,
   fromData,
-  leq,
   liveNames,
   liveViewDigest,
   type MembershipCrdt,
   type MembershipEntry,
   type MembershipStateData,
   mergeEntryInto,
-  mergeInto,
+  mergeIntoTelling,
   removedEntry,
   toData,
 } from './membership-crdt.js';
@@ -370,8 +370,8 @@ function onGossip(
   // A node announcing its own removal left: it is not probed afterwards.
   const departed = claimed?.kind === 'removed' ? from : undefined;
   const before = [...state.reported.keys()];
-  let changed = mergeInto(state.crdt, remote);
-  if (changed) {
+  const merged = mergeIntoTelling(state.crdt, remote);
+  if (merged.entries) {
     const own = state.crdt.entries.get(state.self);
     if (own?.kind === 'removed') {
       refute(state, own.epoch, before, from, ctx, out);
@@ -381,9 +381,14 @@ function onGossip(
       reincarnate(state, own.epoch, own.incarnation, ctx);
     }
   }
-  if (maintainAcks(state)) changed = true;
-  if (changed) {
-    state.version++;
+  const acked = maintainAcks(state);
+  if (merged.entries || merged.acks || acked) state.version++;
+  // Only a membership change is pushed to everyone at once. Acknowledgements of
+  // tombstones change on every node at every view change; pushing each to everyone,
+  // who pushed it on in turn, made a storm of whole-state messages under churn that
+  // backed up every manager's mailbox (reaps and join replies waited behind it). Acks
+  // travel with the next membership change, the periodic gossip, or the reply below.
+  if (merged.entries) {
     reportMembers(state, out, ctx.now, departed);
     gossipToMembers(state, out, undefined);
     // A member removed elsewhere that is up from here is alive: tell it, so it refutes
@@ -396,8 +401,10 @@ function onGossip(
       msg ??= { type: 'gossip', state: toData(state.crdt) };
       out.push({ type: 'send', to: name, msg });
     }
-  } else if (!leq(state.crdt, remote)) {
-    // The sender lags behind us: answer it alone so that states meet.
+  } else if (!entriesLeq(state.crdt, remote)) {
+    // The sender lags behind us in membership: answer it alone so that states meet.
+    // (Lagging acks alone are not answered: every pair would talk until equal after
+    // every view change; the periodic gossip carries them.)
     out.push({ type: 'send', to: from, msg: { type: 'gossip', state: toData(state.crdt) } });
   }
 }

@@ -151,11 +151,42 @@ export function compareEntries(a: MembershipEntry, b: MembershipEntry): number {
  * `source` is not modified and shares no mutable structure with `target` afterwards.
  */
 export function mergeInto(target: MembershipCrdt, source: MembershipCrdt): boolean {
-  let changed = false;
-  for (const [name, theirs] of source.entries) {
-    if (mergeEntryInto(target, name, theirs)) changed = true;
+  const { entries, acks } = mergeIntoTelling(target, source);
+  return entries || acks;
+}
+
+/** What a merge changed: some entry (a life or a spec), or only tombstone acks. */
+export interface MergeChanges {
+  /** Some name got a new entry: membership moved. */
+  readonly entries: boolean;
+  /** Only acknowledgements of tombstones grew (no membership change by themselves). */
+  readonly acks: boolean;
+}
+
+/**
+ * True when `b` holds, for every name in `a`, an entry at least as high (tombstone
+ * acks ignored): `a` has no membership news for `b`.
+ */
+export function entriesLeq(a: MembershipCrdt, b: MembershipCrdt): boolean {
+  for (const [name, mine] of a.entries) {
+    const theirs = b.entries.get(name);
+    if (theirs === undefined || compareEntries(mine, theirs) > 0) return false;
   }
-  return changed;
+  return true;
+}
+
+/** {@link mergeInto}, telling membership changes apart from ack-only ones. */
+export function mergeIntoTelling(target: MembershipCrdt, source: MembershipCrdt): MergeChanges {
+  let entries = false;
+  let acks = false;
+  for (const [name, theirs] of source.entries) {
+    const before = target.entries.get(name);
+    if (!mergeEntryInto(target, name, theirs)) continue;
+    // The same tombstone with more acks keeps its object; anything else replaces it.
+    if (before !== undefined && target.entries.get(name) === before) acks = true;
+    else entries = true;
+  }
+  return { entries, acks };
 }
 
 /** Joins one entry into `target` in place; true when `target` changed. */
