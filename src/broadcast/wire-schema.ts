@@ -57,8 +57,16 @@ export function parseWireMessage(x: unknown): WireMessage {
   if (!isObj(x)) throw new WireMessageError('message must be an object');
   const from = str(x, 'from');
   switch (x.type) {
-    case 'broadcast':
-      return { type: 'broadcast', ...announcement(x), payload: x.payload, from };
+    case 'broadcast': {
+      const seed = x.seed === undefined ? undefined : str(x, 'seed');
+      return {
+        type: 'broadcast',
+        ...announcement(x),
+        payload: x.payload,
+        from,
+        ...(seed === undefined ? {} : { seed }),
+      };
+    }
     case 'prune':
       return { type: 'prune', root: str(x, 'root'), from };
     case 'i_have':

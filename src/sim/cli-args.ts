@@ -13,6 +13,14 @@ export type CliCommand =
       readonly json: boolean;
       readonly flood: boolean;
       readonly joinStaggerMs: number | undefined;
+      /** ms the overlay settles after the last join; undefined: the default. */
+      readonly settleMs: number | undefined;
+      /** Rounds of a round scenario; undefined: the scenario's own count. */
+      readonly rounds: number | undefined;
+      /** Whom joiners contact at bootstrap. */
+      readonly contacts: 'bootstrap' | 'random';
+      /** Plumtree's `newRootSeed`; undefined: the documented runs' choice. */
+      readonly newRootSeed: 'learned' | 'nearest' | 'common' | undefined;
     }
   | {
       readonly kind: 'plots';
@@ -55,7 +63,13 @@ scenarios: ${scenarioNames.join(', ')}
   --seed S       non-negative integer seed (default 0)
   --json         print the result as JSON
   --no-flood     skip the flooding baseline
-  --stagger MS   ms between two joins at bootstrap (default 100, 50 above 2000 nodes)
+  --stagger MS   ms between two joins at bootstrap (default 100, 50 above 2000 nodes;
+                 fractions allowed)
+  --settle MS    ms the overlay runs after the last join (default 20000)
+  --rounds N     rounds of single, random or burst (default 30, 30, 5)
+  --contacts C   bootstrap: every node joins through n0 (default); random: through a
+                 random node that joined before it (for runs of 100,000 nodes)
+  --new-root-seed S  Plumtree's newRootSeed: nearest (default here), learned or common
 plots: runs the scenarios on every size and seed, writes the SVG plots to --out
   and prints the markdown tables of docs/simulation.md; --large N adds the N-node
   single run (default 10000, 0 skips it)
@@ -124,7 +138,17 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     };
   }
   if (!isScenarioName(first)) throw new UsageError(`unknown scenario ${first}`);
-  flags.only(['nodes', 'seed', 'json', 'no-flood', 'stagger']);
+  flags.only([
+    'nodes',
+    'seed',
+    'json',
+    'no-flood',
+    'stagger',
+    'settle',
+    'rounds',
+    'contacts',
+    'new-root-seed',
+  ]);
   return {
     kind: 'run',
     scenario: first,
@@ -133,7 +157,29 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     json: flags.has('json'),
     flood: !flags.has('no-flood'),
     joinStaggerMs: flags.value<number | undefined>('stagger', undefined, (v) =>
-      positiveInt(v, 'stagger', 0),
+      nonNegativeNumber(v, 'stagger'),
+    ),
+    settleMs: flags.value<number | undefined>('settle', undefined, (v) =>
+      positiveInt(v, 'settle', 0),
+    ),
+    rounds: flags.value<number | undefined>('rounds', undefined, (v) =>
+      positiveInt(v, 'rounds', 1),
+    ),
+    contacts: flags.value<'bootstrap' | 'random'>('contacts', 'bootstrap', (v) => {
+      if (v !== 'bootstrap' && v !== 'random') {
+        throw new UsageError(`--contacts must be bootstrap or random, got ${v}`);
+      }
+      return v;
+    }),
+    newRootSeed: flags.value<'learned' | 'nearest' | 'common' | undefined>(
+      'new-root-seed',
+      undefined,
+      (v) => {
+        if (v !== 'learned' && v !== 'nearest' && v !== 'common') {
+          throw new UsageError(`--new-root-seed must be nearest, learned or common, got ${v}`);
+        }
+        return v;
+      },
     ),
   };
 }
@@ -175,6 +221,11 @@ function parseFlags(args: readonly string[]) {
       return items.map(parse);
     },
   };
+}
+
+function nonNegativeNumber(v: string, name: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v)) throw new UsageError(`--${name} must be a number >= 0, got ${v}`);
+  return Number(v);
 }
 
 function positiveInt(v: string, name: string, min: number): number {

@@ -29,6 +29,14 @@ function main(argv: readonly string[]): number {
         ...defaultScenarioSettings,
         flood: command.flood,
         ...(command.joinStaggerMs === undefined ? {} : { joinStaggerMs: command.joinStaggerMs }),
+        ...(command.rounds === undefined ? {} : { rounds: command.rounds }),
+        ...(command.settleMs === undefined ? {} : { settleMs: command.settleMs }),
+        contacts: command.contacts,
+        ...(command.newRootSeed === undefined
+          ? {}
+          : {
+              plumtree: { ...defaultScenarioSettings.plumtree, newRootSeed: command.newRootSeed },
+            }),
       };
       const start = performance.now();
       const result = runScenario(command.scenario, command.nodes, command.seed, settings);

@@ -3,9 +3,15 @@ import { type HyParViewOptions, knownPeersOf } from '../peer-service/core/index.
 import type { Rng } from '../util/rng.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { fastRng } from './fast-rng.js';
+import { internedMessageKey } from './interned-message-key.js';
 import { type LatencyRange, SimNetwork } from './network.js';
 import type { OverlayMessage } from './overlay-messages.js';
-import { OverlayNode, type OverlayPhases, overlayPlumtreeHost } from './overlay-node.js';
+import {
+  OverlayNode,
+  type OverlayPhases,
+  overlayPlumtreeHost,
+  sharedBroadcastMetrics,
+} from './overlay-node.js';
 
 /** How to build an {@link OverlayCluster}. */
 export interface OverlayClusterConfig {
@@ -23,6 +29,8 @@ export interface OverlayClusterConfig {
   readonly detectionMs?: number;
   /** ms between two nodes' joins during bootstrap. Default 5. */
   readonly joinStaggerMs?: number;
+  /** Whom a joiner contacts: `n0` (`bootstrap`, default) or a random earlier joiner. */
+  readonly contacts?: 'bootstrap' | 'random';
   /** ms from an exchange starting to its handle ending. Default 200. */
   readonly exchangeDurationMs?: number;
 }
@@ -48,6 +56,9 @@ export class OverlayCluster {
   private readonly host: ReturnType<typeof overlayPlumtreeHost>;
   private readonly config: OverlayClusterConfig;
   private readonly derive: () => Rng;
+  private readonly messageKey = internedMessageKey();
+  /** The broadcast metrics of every node, summed: nothing reads them per node here. */
+  readonly metrics = sharedBroadcastMetrics();
 
   constructor(config: OverlayClusterConfig) {
     const master = fastRng(config.seed);
@@ -84,7 +95,7 @@ export class OverlayCluster {
       net: this.net,
       host: this.host,
       membership: config.membership ?? {},
-      plumtree: config.plumtree ?? {},
+      plumtree: { messageKey: this.messageKey, ...config.plumtree },
       membershipRng: this.derive(),
       plumtreeRng: this.derive(),
       plumtreeTracker: this.plumtreeTracker,
@@ -92,6 +103,7 @@ export class OverlayCluster {
       exchange: config.exchange ?? false,
       ...(known !== undefined ? { known } : {}),
       detectionMs: this.detectionMs,
+      metrics: this.metrics,
     });
   }
 
@@ -150,10 +162,16 @@ export class OverlayCluster {
    */
   bootstrap(settleMs: number): void {
     const start = this.now;
+    // Its own generator, so that choosing contacts leaves every other draw of the run as it was.
+    const contactRng = fastRng(BigInt.asUintN(64, BigInt(this.config.seed) ^ 0x636f6e74n));
+    const random = this.config.contacts === 'random';
     this.nodes.forEach((node, i) => {
       this.net.at(start + Math.max(0, i - 1) * this.joinStaggerMs, () => {
         node.startMembership();
-        if (i > 0) node.join('n0');
+        if (i === 0) return;
+        // A random contact spreads concurrent joins over the overlay: through n0 alone,
+        // joins faster than a random walk land next to each other and chain it.
+        node.join(random ? `n${Math.floor(contactRng.next() * i)}` : 'n0');
       });
     });
     this.runFor(Math.max(0, this.nodes.length - 2) * this.joinStaggerMs + settleMs);

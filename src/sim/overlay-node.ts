@@ -1,5 +1,7 @@
 import type { PlumtreeOptions, WireMessage } from '../broadcast/core/index.js';
 import { createPlumtreeState } from '../broadcast/core/index.js';
+import { BroadcastMetrics } from '../broadcast/metrics.js';
+import { MetricsRegistry } from '../metrics/registry.js';
 import {
   createHyParView,
   type HyParViewEffect,
@@ -16,6 +18,15 @@ import type { SimNetwork, SimNode } from './network.js';
 import type { OverlayMessage, SimPeer } from './overlay-messages.js';
 import { type PlumtreeHost, PlumtreeSimNode } from './plumtree-node.js';
 import { PullSetHandler } from './pull-set-handler.js';
+
+/** One registry for the broadcast metrics of every node of a cluster. */
+export function sharedBroadcastMetrics(): {
+  readonly registry: MetricsRegistry;
+  readonly metrics: BroadcastMetrics;
+} {
+  const registry = new MetricsRegistry();
+  return { registry, metrics: new BroadcastMetrics(registry, [OVERLAY_HANDLER]) };
+}
 
 /** Name of the one broadcast handler every overlay node runs. */
 export const OVERLAY_HANDLER = 'set';
@@ -47,6 +58,8 @@ export interface OverlayNodeConfig {
   readonly floodTracker: DeliveryTracker;
   /** Whether the handler's exchange pulls missing messages from a neighbour. */
   readonly exchange: boolean;
+  /** Broadcast metrics shared by the cluster's nodes; default one registry per node. */
+  readonly metrics?: { readonly registry: MetricsRegistry; readonly metrics: BroadcastMetrics };
   /** Peers this node knew in an earlier life (its saved views): handed to the core at start. */
   readonly known?: readonly string[];
   /**
@@ -105,11 +118,18 @@ export class OverlayNode implements SimNode<OverlayMessage> {
       options: config.plumtree,
     });
     const tracker = config.plumtreeTracker;
-    this.plumtree = new PlumtreeSimNode(name, state, [this.handler], config.host, {
-      broadcastStarted: (node, _handler, id, time) => tracker.started(id as string, node, time),
-      delivered: (node, _handler, id, round, time) =>
-        tracker.delivered(node, id as string, { hops: round + 1, time, via: 'push' }),
-    });
+    this.plumtree = new PlumtreeSimNode(
+      name,
+      state,
+      [this.handler],
+      config.host,
+      {
+        broadcastStarted: (node, _handler, id, time) => tracker.started(id as string, node, time),
+        delivered: (node, _handler, id, round, time) =>
+          tracker.delivered(node, id as string, { hops: round + 1, time, via: 'push' }),
+      },
+      config.metrics,
+    );
     this.flood = new Flooder(
       {
         name,

@@ -40,15 +40,13 @@ export function roundMetrics(
     const m = tracker.get(id);
     if (m === undefined) continue;
     payloads += m.payloadsReceived;
-    reachedOthers += m.deliveries.size;
+    reachedOthers += m.holders.size;
     if (m.sentAt < start) start = m.sentAt;
     if (m.sentAt > end) end = m.sentAt;
+    if (m.lastDeliveryAt > end) end = m.lastDeliveryAt;
+    if (m.maxPushHops > ldh) ldh = m.maxPushHops;
     let liveDelivered = 0;
-    for (const [node, d] of m.deliveries) {
-      if (live.has(node)) liveDelivered++;
-      if (d.via === 'push' && d.hops > ldh) ldh = d.hops;
-      if (d.time > end) end = d.time;
-    }
+    for (const node of m.holders) if (live.has(node)) liveDelivered++;
     missed += live.size - (live.has(m.origin) ? 1 : 0) - liveDelivered;
   }
   return {

@@ -59,7 +59,8 @@ export function runRoundScenario(
   const fixedSender = pickOne(cluster.rng, cluster.nodes);
   const plumtreeRounds: RoundMetrics[] = [];
   const floodRounds: RoundMetrics[] = [];
-  for (let round = 0; round < roundScenarioShape[scenario].rounds; round++) {
+  const rounds = settings.rounds ?? roundScenarioShape[scenario].rounds;
+  for (let round = 0; round < rounds; round++) {
     const senders = sendersOf(scenario, cluster, fixedSender);
     const plumtreeIds: string[] = [];
     const floodIds: string[] = [];

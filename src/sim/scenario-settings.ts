@@ -9,6 +9,14 @@ export interface ScenarioSettings {
   readonly latency: LatencyRange;
   /** ms between two joins during bootstrap; default {@link defaultJoinStaggerMs}. */
   readonly joinStaggerMs?: number;
+  /**
+   * Whom a joining node contacts at bootstrap: `bootstrap` (default), always `n0`, as
+   * the reference simulator; `random`, a random node that joined before it, which
+   * lets joins come much faster without chaining the overlay (see `OverlayCluster`).
+   */
+  readonly contacts?: 'bootstrap' | 'random';
+  /** Rounds of a round scenario; default the scenario's own (30, 30, 5). */
+  readonly rounds?: number;
   /** ms the overlay runs after the last join before the first round. */
   readonly settleMs: number;
   /** ms each round runs: long enough for lazy repair (tick + graft timeout) to finish. */
@@ -33,7 +41,7 @@ export const defaultScenarioSettings: ScenarioSettings = Object.freeze({
   detectionMs: 1_000,
   flood: true,
   membership: Object.freeze({}),
-  plumtree: Object.freeze({ optimizationThreshold: 0 }),
+  plumtree: Object.freeze({ optimizationThreshold: 0, newRootSeed: 'nearest' as const }),
 });
 
 /**
@@ -64,6 +72,7 @@ export function bootstrappedCluster(
     plumtree: settings.plumtree,
     detectionMs: settings.detectionMs,
     joinStaggerMs: settings.joinStaggerMs ?? defaultJoinStaggerMs(nodes),
+    contacts: settings.contacts ?? 'bootstrap',
     exchange,
   });
   cluster.bootstrap(settings.settleMs);

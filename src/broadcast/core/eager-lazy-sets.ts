@@ -38,6 +38,9 @@ export class EagerLazySets {
   private readonly trees = new Map<NodeName, MutablePeerSets>();
   // The tree new roots are seeded from: the first one learned, kept while it exists.
   private template: NodeName | undefined;
+  // Per root seeded by {@link seedFrom}, the root whose tree it was copied from
+  // (`nearest` seed): what its messages name, so every node copies the same tree.
+  private readonly seededFrom = new Map<NodeName, NodeName>();
 
   constructor(
     readonly node: NodeName,
@@ -63,7 +66,7 @@ export class EagerLazySets {
       this.touch(root, tree);
       return tree;
     }
-    if (this.seed === 'learned' && this.trees.size > 0) return this.materialize(root);
+    if (this.seed !== 'common' && this.trees.size > 0) return this.materialize(root);
     return { eagers: this.commonEagers, lazys: this.commonLazys };
   }
 
@@ -71,8 +74,30 @@ export class EagerLazySets {
   peersView(root: NodeName): PeerSets {
     const tree = this.trees.get(root);
     if (tree !== undefined) return tree;
-    if (this.seed === 'learned' && this.trees.size > 0) return this.seedFor();
+    if (this.seed !== 'common' && this.trees.size > 0) return this.seedFor();
     return { eagers: this.commonEagers, lazys: this.commonLazys };
+  }
+
+  /**
+   * Gives `root`, which has no tree here yet, a copy of the tree of `source` (its
+   * eager set; every other link lazy), and remembers `source` as its seed. Does
+   * nothing when `root` has a tree or `source` has none: the usual seed applies.
+   * Returns whether the copy was made.
+   */
+  seedFrom(root: NodeName, source: NodeName): boolean {
+    if (this.trees.has(root) || root === source) return false;
+    const tree = this.trees.get(source);
+    if (tree === undefined) return false;
+    this.trees.set(root, this.copyOf(tree));
+    this.seededFrom.set(root, source);
+    this.template ??= root;
+    if (this.trees.size > this.maxTrees) this.evictOne(root);
+    return true;
+  }
+
+  /** The root whose tree `root`'s was copied from by {@link seedFrom}, if any. */
+  seedOf(root: NodeName): NodeName | undefined {
+    return this.trees.has(root) ? this.seededFrom.get(root) : undefined;
   }
 
   /** Whether the tree rooted at `root` has its own entry. */
@@ -181,6 +206,7 @@ export class EagerLazySets {
   /** Forgets every per-root tree; every root falls back to the common sets. */
   resetTrees(): void {
     this.trees.clear();
+    this.seededFrom.clear();
     this.template = undefined;
   }
 
@@ -220,22 +246,28 @@ export class EagerLazySets {
         break;
       }
     }
-    if (victim !== undefined) this.trees.delete(victim);
+    if (victim !== undefined) {
+      this.trees.delete(victim);
+      this.seededFrom.delete(victim);
+    }
   }
 
   private seedFor(): MutablePeerSets {
-    if (this.seed === 'learned') {
+    if (this.seed !== 'common') {
       const template = this.template === undefined ? undefined : this.trees.get(this.template);
-      if (template !== undefined) {
-        const eagers = new Set(template.eagers);
-        const lazys = new Set<NodeName>();
-        for (const p of template.lazys) lazys.add(p);
-        for (const p of this.commonEagers) if (!eagers.has(p)) lazys.add(p);
-        for (const p of this.commonLazys) if (!eagers.has(p)) lazys.add(p);
-        return { eagers, lazys };
-      }
+      if (template !== undefined) return this.copyOf(template);
     }
     return { eagers: new Set(this.commonEagers), lazys: new Set(this.commonLazys) };
+  }
+
+  // A tree's eager set, with every other link of this node lazy.
+  private copyOf(tree: MutablePeerSets): MutablePeerSets {
+    const eagers = new Set(tree.eagers);
+    const lazys = new Set<NodeName>();
+    for (const p of tree.lazys) lazys.add(p);
+    for (const p of this.commonEagers) if (!eagers.has(p)) lazys.add(p);
+    for (const p of this.commonLazys) if (!eagers.has(p)) lazys.add(p);
+    return { eagers, lazys };
   }
 }
 

@@ -39,6 +39,11 @@ export interface BroadcastMessage {
   readonly round: number;
   readonly root: NodeName;
   readonly from: NodeName;
+  /**
+   * The root whose tree `root`'s tree was copied from (the `nearest` new-root
+   * seed): a node without a tree for `root` copies that one. Absent otherwise.
+   */
+  readonly seed?: NodeName;
 }
 
 /** "I got that payload twice: stop pushing eagerly to me in the tree of `root`." */

@@ -39,6 +39,16 @@ export type NewRootSeed =
    * first broadcast of a new sender rides an existing tree instead of flooding.
    */
   | 'learned'
+  /**
+   * Like `learned`, but a root broadcasting for the first time picks the learned
+   * tree it sits closest to the root of (fewest hops in that tree's latest message)
+   * and names it in its messages (`seed`), so that every node copies that same
+   * tree. A tree rooted next to the sender reaches everyone in about the tree's
+   * height plus one hop, where the oldest tree, seen from a sender at its far edge,
+   * takes up to twice its height. A node that does not hold the named tree falls
+   * back to `learned`.
+   */
+  | 'nearest'
   /** The common sets, as the reference does. */
   | 'common';
 
@@ -190,7 +200,7 @@ const ONE_OF: Record<string, readonly string[]> = {
   exchangeSelection: ['optimized', 'normal'],
   initialSets: ['documented', 'random', 'allEager'],
   joinMode: ['keepLearned', 'reset'],
-  newRootSeed: ['learned', 'common'],
+  newRootSeed: ['learned', 'nearest', 'common'],
 };
 
 const NON_NEGATIVE = [

@@ -19,6 +19,7 @@ import type {
   NodeName,
   WireMessage,
 } from './messages.js';
+import { nearestSeed } from './nearest-seed.js';
 import { offTreeLinkTarget } from './off-tree-links.js';
 import type { PendingAcks, PlumtreeState } from './state.js';
 import { exchangeTickTimer, lazyTickTimer, type TimerKey } from './timers.js';
@@ -149,7 +150,22 @@ function localBroadcast(
   // Remembered like a delivery, so a peer re-parented here after a failure can catch up.
   const entry: Announcement = { id, handler, round: 0, root: state.node };
   state.recent.set(key, { round: 0, from: state.node, entry });
-  push(state, key, handler, id, payload, 0, state.node, state.node, out);
+  const seed = ownSeed(state);
+  push(state, key, handler, id, payload, 0, state.node, state.node, out, seed);
+}
+
+/**
+ * With the `nearest` new-root seed, the tree this node's own tree was copied from,
+ * chosen at its first broadcast; its messages name it so that every node copies
+ * the same one.
+ */
+function ownSeed(state: PlumtreeState): NodeName | undefined {
+  if (state.options.newRootSeed !== 'nearest') return undefined;
+  if (!state.sets.hasTree(state.node)) {
+    const source = nearestSeed(state);
+    if (source !== undefined) state.sets.seedFrom(state.node, source);
+  }
+  return state.sets.seedOf(state.node);
 }
 
 function activityEntry(msg: BroadcastMessage): Announcement {
@@ -252,11 +268,14 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
     return;
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
+  // Before any link of the root's tree is learned here, so the tree starts as the copy its root chose.
+  const seed = state.options.newRootSeed === 'nearest' ? msg.seed : undefined;
+  if (seed !== undefined) state.sets.seedFrom(msg.root, seed);
   addEager(state, msg.root, msg.from);
   relinkAfterCrossedPrune(state, msg, out);
   noteTreeActivity(state, msg.root, msg.from, activityEntry(msg));
   state.recent.set(key, { round: msg.round, from: msg.from, entry: activityEntry(msg) });
-  push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out);
+  push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out, seed);
   if (!state.options.treeOptimization || missing === undefined) return;
   // The paper's place for the optimisation: announcements that beat the eager copy.
   let best: (typeof missing.announcers)[number] | undefined;
@@ -306,6 +325,7 @@ function push(
   root: NodeName,
   from: NodeName,
   out: PlumtreeEffect[],
+  seed?: NodeName,
 ): void {
   const peers = state.sets.peers(root);
   // One message object serves every eager peer: it is identical for all of them.
@@ -317,6 +337,7 @@ function push(
     round,
     root,
     from: state.node,
+    ...(seed === undefined ? {} : { seed }),
   };
   // While re-parented to the root, a copy we got another way (a graft answered by an
   // announcer) would reach the root as a duplicate, and its prune would cut the link

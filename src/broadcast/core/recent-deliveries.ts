@@ -17,7 +17,12 @@ export interface Delivery {
  * that fell out is simply not optimised on.
  */
 export class RecentDeliveries {
-  private readonly byKey = new Map<string, Delivery>();
+  private readonly byKey = new Map<string, Slot>();
+  // Per root, the remembered messages of its tree: `since` runs on every link-only
+  // graft (each tree optimisation), and scanning every remembered message there
+  // was most of a 1,000-node burst's time.
+  private readonly byRoot = new Map<NodeName, Map<string, Slot>>();
+  private nextSeq = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -26,10 +31,24 @@ export class RecentDeliveries {
    * recorded keeps its place, so the order stays the order of delivery.
    */
   set(key: string, delivery: Delivery): void {
-    this.byKey.set(key, delivery);
+    const slot = this.byKey.get(key);
+    if (slot !== undefined) {
+      const before = slot.delivery.entry?.root;
+      const after = delivery.entry?.root;
+      if (before !== undefined && before !== after) this.unindex(before, key);
+      slot.delivery = delivery;
+      if (after !== undefined && after !== before) this.index(after, key, slot);
+      return;
+    }
+    const fresh: Slot = { delivery, seq: this.nextSeq++ };
+    this.byKey.set(key, fresh);
+    const root = delivery.entry?.root;
+    if (root !== undefined) this.index(root, key, fresh);
     if (this.byKey.size > this.capacity) {
-      for (const oldest of this.byKey.keys()) {
+      for (const [oldest, old] of this.byKey) {
         this.byKey.delete(oldest);
+        const oldRoot = old.delivery.entry?.root;
+        if (oldRoot !== undefined) this.unindex(oldRoot, oldest);
         break;
       }
     }
@@ -37,7 +56,7 @@ export class RecentDeliveries {
 
   /** The delivery of `key`, if still remembered. */
   get(key: string): Delivery | undefined {
-    return this.byKey.get(key);
+    return this.byKey.get(key)?.delivery;
   }
 
   /** Whether `key` is still remembered. */
@@ -50,18 +69,39 @@ export class RecentDeliveries {
    * when `key` is not remembered (nothing is known about what came after it).
    */
   since(key: string, root: NodeName): { key: string; entry: Announcement }[] {
-    const out: { key: string; entry: Announcement }[] = [];
-    let found = false;
-    for (const [k, d] of this.byKey) {
-      if (found && d.entry !== undefined && d.entry.root === root)
-        out.push({ key: k, entry: d.entry });
-      else if (k === key) found = true;
-    }
-    return out;
+    const at = this.byKey.get(key);
+    const tree = this.byRoot.get(root);
+    if (at === undefined || tree === undefined) return [];
+    const later: [string, Slot][] = [];
+    for (const [k, slot] of tree) if (slot.seq > at.seq) later.push([k, slot]);
+    // A key indexed again after losing its entry sits last in its root's map.
+    later.sort((a, b) => a[1].seq - b[1].seq);
+    return later.map(([k, slot]) => ({ key: k, entry: slot.delivery.entry as Announcement }));
   }
 
   /** Entries remembered. */
   get size(): number {
     return this.byKey.size;
   }
+
+  private index(root: NodeName, key: string, slot: Slot): void {
+    let tree = this.byRoot.get(root);
+    if (tree === undefined) {
+      tree = new Map();
+      this.byRoot.set(root, tree);
+    }
+    tree.set(key, slot);
+  }
+
+  private unindex(root: NodeName, key: string): void {
+    const tree = this.byRoot.get(root);
+    if (tree === undefined) return;
+    tree.delete(key);
+    if (tree.size === 0) this.byRoot.delete(root);
+  }
+}
+
+interface Slot {
+  delivery: Delivery;
+  readonly seq: number;
 }
