@@ -182,6 +182,8 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
         name: c.name,
         secret: 'bench-cluster',
         logger: silentLogger,
+        // a loaded machine may take a while to answer a join
+        joinTimeoutMs: 60_000,
         broadcast: { handlers: [handler], lazyTickPeriod: c.lazyTickPeriod },
         ...(c.join ? { join: [c.join] } : {}),
       });

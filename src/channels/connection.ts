@@ -75,6 +75,8 @@ export interface ConnectionSettings {
   readonly logger: Logger;
   /** Peers this node blocks: an acceptor refuses their hello before answering it. */
   readonly isBlocked?: (peer: string) => boolean;
+  /** A pong arrived from `peer` (the failure detector answers indirect probes on it). */
+  readonly onPong?: (peer: string) => void;
 }
 
 /** Options of one connection. */
@@ -198,6 +200,29 @@ export class Connection {
   /** Bytes written but not yet handed to the kernel. */
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
+  }
+
+  /** When the peer last sent a frame on this connection (`performance.now()` clock). */
+  get lastHeardAt(): number {
+    return this.lastReceivedAt;
+  }
+
+  /**
+   * Sends a ping now, for the node's failure detector; its pong (like any frame) moves
+   * {@link lastHeardAt} and measures {@link rttMs}.
+   */
+  ping(): void {
+    if (this.liveness === undefined || !this.writable) return;
+    const seq = this.liveness.nextSeq;
+    this.liveness = { ...this.liveness, nextSeq: seq + 1 };
+    this.pingSent = { seq, at: performance.now() };
+    this.trySend(frame(this.channel, 'ping', { seq }));
+  }
+
+  /** Sends a failure-detection frame now, ahead of anything queued. */
+  sendProbe(kind: 'probe_req' | 'probe_ack', target: string): void {
+    if (this.info === undefined) return;
+    this.trySend(frame(this.channel, kind, { target }));
   }
 
   /** Routes application frames and the end of the connection to `sink`. */
@@ -386,6 +411,7 @@ export class Connection {
           this.rttMs = performance.now() - this.pingSent.at;
           this.pingSent = undefined;
         }
+        if (this.info !== undefined) this.settings.onPong?.(this.info.peer.name);
         return;
       case 'close':
         this.settings.counters.recordReceived(this.channel, data.byteLength);

@@ -14,6 +14,8 @@ import { MeteredCounters } from './metrics.js';
 import { scopedName } from './names.js';
 import type { ListenAddr, NodeSpec } from './node-spec.js';
 import type { PeerLink } from './peer-link.js';
+import type { ProbeOptions } from './probe-schedule.js';
+import { Prober } from './prober.js';
 import { RemoteCalls } from './remote.js';
 import { type ChannelsTlsOptions, tlsClientOptions } from './tls.js';
 
@@ -43,6 +45,7 @@ export interface ChannelsConfig {
   readonly handshakeTimeoutMs: number;
   readonly closeTimeoutMs: number;
   readonly ping: Required<LivenessOptions>;
+  readonly probe: Required<ProbeOptions>;
   readonly backoff: Required<BackoffOptions>;
   readonly metrics: MetricsRegistry;
   readonly logger: Logger;
@@ -61,6 +64,8 @@ export class ChannelHub {
   readonly name: string;
   readonly counters: MeteredCounters;
   readonly remote: RemoteCalls;
+  /** The node's failure detector over every link. */
+  readonly prober: Prober;
   /** The links by peer name, registered by each channel actor while it runs. */
   readonly links = new Map<string, PeerLink>();
   /** Peers this node refuses: no dial, no adoption, no sends (see `Channels.block`). */
@@ -88,6 +93,24 @@ export class ChannelHub {
     this.name = spec.name;
     this.counters = new MeteredCounters(config.metrics, Object.keys(spec.channels));
     this.remote = new RemoteCalls(this);
+    this.prober = new Prober(
+      {
+        upPeers: () => {
+          const out: string[] = [];
+          for (const [peer, link] of this.links) if (link.up) out.push(peer);
+          return out;
+        },
+        lastHeardAt: (peer) => this.links.get(peer)?.lastHeardAt() ?? Number.NEGATIVE_INFINITY,
+        ping: (peer) => this.links.get(peer)?.probe(),
+        sendProbe: (peer, kind, target) => this.links.get(peer)?.sendProbe(kind, target),
+        silent: (peer, silentForMs) => {
+          this.config.logger.info('peer silent: closing its connections', { peer, silentForMs });
+          this.links.get(peer)?.declareSilent(silentForMs);
+        },
+      },
+      config.probe,
+      config.rng,
+    );
     this.listening = new Promise((resolve) => {
       this.markListening = resolve;
     });
@@ -126,6 +149,7 @@ export class ChannelHub {
       counters: this.counters,
       logger: this.config.logger,
       isBlocked: (peer) => this.blocked.has(peer),
+      onPong: (peer) => this.prober.onPong(peer),
     };
   }
 
@@ -258,8 +282,11 @@ export class ChannelHub {
   /** Tells every subscriber that a peer went up or down. */
   emitPeer(event: PeerEvent): void {
     this.counters.peerEvents.inc({ type: event.type });
-    if (event.type === 'up') this.counters.peersUp.inc();
-    else this.counters.peersUp.dec();
+    if (event.type === 'up') {
+      this.counters.peersUp.inc();
+      this.prober.peerUp();
+    }
+    if (event.type === 'down') this.counters.peersUp.dec();
     this.config.logger.info(`peer ${event.type}`, { peer: event.peer });
     if (event.type === 'down') this.remote.peerDown(event.peer);
     for (const handler of [...this.peerHandlers]) {

@@ -1,22 +1,25 @@
 /**
- * Failure detection for one connection, as a pure clock-driven core: the shell reports
- * every frame received and calls {@link livenessTick} when the deadline it was given
- * passes. Any frame from the peer proves it alive, so a busy connection never pings;
- * an idle one pings every interval, and silence for the whole timeout means down.
+ * Keepalive of one connection, as a pure clock-driven core: the shell reports every
+ * frame received and calls {@link livenessTick} when the deadline it was given passes.
+ * Any frame from the peer proves it alive, so a busy connection never pings; an idle
+ * one pings every interval, and silence for the whole timeout means down. It is the
+ * backstop for a single half-open connection: a closed socket is seen by TCP at once,
+ * and a silent peer is found by the node's prober (`probe-schedule.ts`) within a few
+ * periods, so the interval is long and an idle cluster pays almost nothing for it.
  */
 
 /** Detection settings. */
 export interface LivenessOptions {
-  /** Silence after which a ping is sent, and the spacing between pings (default 1 s). */
+  /** Silence after which a ping is sent, and the spacing between pings (default 30 s). */
   readonly intervalMs?: number;
-  /** Silence after which the peer is declared down (default 3 s). */
+  /** Silence after which the peer is declared down (default 90 s). */
   readonly timeoutMs?: number;
 }
 
 /** Default ping interval. */
-export const DEFAULT_PING_INTERVAL_MS = 1_000;
+export const DEFAULT_PING_INTERVAL_MS = 30_000;
 /** Default silence before a peer is declared down. */
-export const DEFAULT_PING_TIMEOUT_MS = 3_000;
+export const DEFAULT_PING_TIMEOUT_MS = 90_000;
 
 /** What the detector knows about one connection. */
 export interface LivenessState {

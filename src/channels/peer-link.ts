@@ -124,6 +124,38 @@ export class PeerLink implements ConnectionSink {
     return out;
   }
 
+  /** When the peer last sent a frame on any connection, or -Infinity. */
+  lastHeardAt(): number {
+    let at = Number.NEGATIVE_INFINITY;
+    for (const conn of this.currentConnections()) at = Math.max(at, conn.lastHeardAt);
+    return at;
+  }
+
+  /** Pings the peer on its session connection (or any other one it has). */
+  probe(): void {
+    this.sessionConnection()?.ping();
+  }
+
+  /** Sends a failure-detection frame on the session connection. */
+  sendProbe(kind: 'probe_req' | 'probe_ack', target: string): void {
+    this.sessionConnection()?.sendProbe(kind, target);
+  }
+
+  /**
+   * The failure detector found the peer silent: every connection is closed as timed
+   * out, and the link goes down and redials like after any other loss.
+   */
+  declareSilent(silentForMs: number): void {
+    const reason = `peer silent for ${Math.round(silentForMs)} ms and unreachable through others`;
+    for (const conn of this.currentConnections()) conn.close(CloseCode.PingTimeout, reason);
+  }
+
+  private sessionConnection(): Connection | undefined {
+    const session = this.slots.get(DEFAULT_CHANNEL)?.[0]?.current;
+    if (session?.writable) return session;
+    return this.currentConnections().find((c) => c.writable);
+  }
+
   // ---- data plane ------------------------------------------------------------------
 
   /**
@@ -218,6 +250,12 @@ export class PeerLink implements ConnectionSink {
         return;
       case 'call_error':
         this.hub.remote.onCallError(this.peer, received.b);
+        return;
+      case 'probe_req':
+        this.hub.prober.onProbeReq(this.peer, received.b.target);
+        return;
+      case 'probe_ack':
+        this.hub.prober.onProbeAck(this.peer, received.b.target);
         return;
       default:
         conn.close(CloseCode.HandshakeProtocol, `unexpected ${received.k} frame`);

@@ -332,6 +332,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     ...(options.insecure ? { insecure: true } : {}),
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.ping ? { ping: options.ping } : {}),
+    ...(options.probe ? { probe: options.probe } : {}),
     ...(options.advertise !== undefined ? { advertise: [parseHostPort(options.advertise)] } : {}),
     metrics: registry,
     logger,

@@ -89,8 +89,21 @@ export interface NodeOptions {
    * longer than this) comes back by itself once it reaches the others again.
    */
   readonly downAfterMs?: number;
-  /** Failure detection on idle connections. Default: ping after 1 s, down after 3 s. */
+  /**
+   * Keepalive of each idle connection, for links TCP cannot tell are dead. Default:
+   * ping after 30 s of silence, down after 90 s.
+   */
   readonly ping?: { readonly intervalMs?: number; readonly timeoutMs?: number };
+  /**
+   * Failure detection (SWIM-style): one peer probed per period, through up to
+   * `indirectProbes` others when it does not answer within `ackTimeoutMs`. Default:
+   * every 1 s, indirect after 300 ms, 3 helpers.
+   */
+  readonly probe?: {
+    readonly periodMs?: number;
+    readonly ackTimeoutMs?: number;
+    readonly indirectProbes?: number;
+  };
   readonly tls?: ChannelsTlsOptions;
   /** Run inside the caller's nact system instead of a new one. */
   readonly system?: SystemRef;

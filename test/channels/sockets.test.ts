@@ -225,6 +225,7 @@ describe('channels between two nodes', () => {
       highWaterBytes: 64 * 1024,
       // the slow peer is silent too; keep failure detection out of this test
       ping: { intervalMs: 10_000, timeoutMs: 20_000 },
+      probe: { periodMs: 10_000, ackTimeoutMs: 5_000 },
     });
     const up = nextPeerEvent(a, (e) => e.type === 'up');
     const raw = await RawPeer.open(a.address.port);
