@@ -38,6 +38,8 @@ export interface ClusterBenchOptions {
   readonly build: number;
   /** 1: form the cluster, let it settle, measure only `idle` (any `nodes` ≥ 1). */
   readonly idleOnly: number;
+  /** Node number whose `idle` window alone is profiled, to `<tmpdir>/plumtree-idle-n<k>.cpuprofile`; 0 = none. */
+  readonly profileIdle: number;
   /** Quiet time between forming and the `idle` measurement of an `idleOnly` run. */
   readonly settleMs: number;
   /** Nodes joining at once (0 = all): a loaded machine may not answer 31 joins in time. */
@@ -59,6 +61,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   profileNode: 0,
   build: 1,
   idleOnly: 0,
+  profileIdle: 0,
   settleMs: 3_000,
   joinBatch: 0,
 };
@@ -320,10 +323,14 @@ export async function benchCluster(
 
   /** CPU summed over the cluster (% of one core) and RSS per node while nothing is sent. */
   const measureIdle = async () => {
+    const profiled = procs[o.profileIdle - 1];
+    await profiled?.ask({ cmd: 'profileStart' });
     const i0 = await usage(procs);
     const iStart = now();
     await sleep(o.idleMs);
     const i1 = await usage(procs);
+    const file = join(tmpdir(), `plumtree-idle-n${o.profileIdle}.cpuprofile`);
+    await profiled?.ask({ cmd: 'profileStop', file });
     const idleWall = now() - iStart;
     const rssMiB = i1.rss.map((b) => b / 2 ** 20);
     return {

@@ -9,6 +9,7 @@ import { CloseCode } from './close-codes.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { NotReachableError } from './errors.js';
 import type { HandshakeAuth } from './handshake.js';
+import type { LinkHost, PeerEvent, RemoteHost } from './link-host.js';
 import type { LivenessOptions } from './liveness.js';
 import { MeteredCounters } from './metrics.js';
 import { scopedName } from './names.js';
@@ -22,12 +23,7 @@ import { type ChannelsTlsOptions, tlsClientOptions } from './tls.js';
 /** An application data frame handler: `(peer, channel, msg)`. */
 export type DataHandler = (peer: string, channel: string, msg: unknown) => void;
 
-/** A peer came up (its first connection finished the handshake) or went down (its last one closed). */
-export interface PeerEvent {
-  readonly type: 'up' | 'down';
-  readonly peer: string;
-  readonly spec?: NodeSpec;
-}
+export type { PeerEvent } from './link-host.js';
 
 /** A peer event handler. */
 export type PeerEventHandler = (event: PeerEvent) => void;
@@ -58,7 +54,7 @@ export interface ChannelsConfig {
  * the links by peer and the pending remote calls. Only the actors change the links;
  * everything here runs on the one JavaScript thread, so no locking is needed.
  */
-export class ChannelHub {
+export class ChannelHub implements LinkHost, RemoteHost {
   /** This node's spec; listen ports are filled in once the listener has bound them. */
   local: NodeSpec;
   readonly name: string;
@@ -296,6 +292,16 @@ export class ChannelHub {
         this.config.logger.error('peer event handler threw', { event: event.type, error });
       }
     }
+  }
+
+  /** {@link LinkHost}: true while `ref` is the actor registered for `peer`'s link. */
+  isCurrentLink(peer: string, ref: unknown): boolean {
+    return this.links.get(peer)?.ref === ref;
+  }
+
+  /** {@link RemoteHost}: the link to `peer`, if there is one. */
+  route(peer: string): PeerLink | undefined {
+    return this.links.get(peer);
   }
 
   /** True when `peer` has a live connection. */

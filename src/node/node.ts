@@ -343,6 +343,7 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     transportChild: channelsSpec,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.periodicInterval ? { periodicInterval: options.periodicInterval } : {}),
+    ...(options.periodicFanout ? { periodicFanout: options.periodicFanout } : {}),
     downAfterMs: options.downAfterMs ?? DEFAULT_DOWN_AFTER_MS,
     ...(options.overlay ? { overlay: options.overlay } : {}),
     ...(options.hyparview ? { hyparview: options.hyparview } : {}),

@@ -83,6 +83,8 @@ export interface NodeOptions {
   readonly heartbeat?: { readonly intervalMs: number };
   /** ms between periodic membership gossip. Default 10000. */
   readonly periodicInterval?: number;
+  /** Members each periodic membership gossip goes to, in turn. Default 3. */
+  readonly periodicFanout?: number;
   /**
    * Remove a member from the cluster once every channel to it has been down this long
    * (ms; 0 = never). Default 60000. A node that was removed while alive (a partition
