@@ -216,7 +216,8 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
       return { arrivals, count, downAt: Object.fromEntries(downAt) };
     case 'usage': {
       const u = process.cpuUsage();
-      return { cpuMs: (u.user + u.system) / 1000, rss: process.memoryUsage().rss, at: now() };
+      const m = process.memoryUsage();
+      return { cpuMs: (u.user + u.system) / 1000, rss: m.rss, heapUsed: m.heapUsed, at: now() };
     }
     case 'profileStart':
       await profiler('Profiler.enable');

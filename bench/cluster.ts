@@ -238,7 +238,9 @@ export async function benchCluster(
     const rs = await all(ps, (p) => p.ask({ cmd: 'usage' }));
     return {
       cpuMs: rs.reduce((s, r) => s + (r.cpuMs as number), 0),
+      perNode: rs.map((r) => r.cpuMs as number),
       rss: rs.map((r) => r.rss as number),
+      heap: rs.map((r) => r.heapUsed as number),
     };
   };
 
@@ -333,12 +335,18 @@ export async function benchCluster(
     await profiled?.ask({ cmd: 'profileStop', file });
     const idleWall = now() - iStart;
     const rssMiB = i1.rss.map((b) => b / 2 ** 20);
+    const heapMiB = i1.heap.map((b) => b / 2 ** 20);
+    const perNode = i1.perNode.map((c, k) => (c - (i0.perNode[k] as number)) / idleWall);
+    const busiest = perNode.indexOf(Math.max(...perNode));
     return {
       ms: round(idleWall, 0),
       cpuPercentOfOneCore: round(((i1.cpuMs - i0.cpuMs) / idleWall) * 100, 3),
       cpuPercentPerNode: round(((i1.cpuMs - i0.cpuMs) / idleWall / procs.length) * 100, 4),
       rssMiBMean: round(rssMiB.reduce((s, x) => s + x, 0) / rssMiB.length, 1),
       rssMiBMax: round(Math.max(...rssMiB), 1),
+      heapUsedMiBMean: round(heapMiB.reduce((s, x) => s + x, 0) / heapMiB.length, 1),
+      busiestNode: procs[busiest]?.name,
+      busiestCpuPercent: round((perNode[busiest] ?? 0) * 100, 3),
     };
   };
 
@@ -550,7 +558,7 @@ export function describeCluster(r: Record<string, unknown>): string {
   const kill = g('kill');
   const idle = g('idle');
   const load = g('loadavg');
-  const idleLine = `idle:      ${idle.cpuPercentOfOneCore} % of one core over the cluster (${idle.cpuPercentPerNode} % per node) in ${idle.ms} ms, RSS ${idle.rssMiBMean} MiB mean, ${idle.rssMiBMax} max`;
+  const idleLine = `idle:      ${idle.cpuPercentOfOneCore} % of one core over the cluster (${idle.cpuPercentPerNode} % per node) in ${idle.ms} ms, RSS ${idle.rssMiBMean} MiB mean, ${idle.rssMiBMax} max, heap used ${idle.heapUsedMiBMean} MiB mean; busiest ${idle.busiestNode} ${idle.busiestCpuPercent} %`;
   if (tp === undefined)
     return [
       `nodes ${r.nodes}, load average before ${JSON.stringify(load.before)} after ${JSON.stringify(load.after)}`,

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Logger } from '../log/logger.js';
 import type { ChannelCounters } from './channel-counters.js';
 import { CloseCode, describeCloseCode, truncateCloseReason } from './close-codes.js';
 import { decodeFrame, encodeFrame } from './codec.js';
+import { ConnectionLiveness } from './connection-liveness.js';
 import { type Envelope, frame } from './envelope.js';
 import { HandshakeError, NotReachableError } from './errors.js';
 import {
@@ -16,15 +16,9 @@ import {
   stepHandshake,
 } from './handshake.js';
 import type { HandshakeRole } from './handshake-proof.js';
-import {
-  type LivenessOptions,
-  type LivenessState,
-  livenessDeadline,
-  livenessReceived,
-  livenessTick,
-  startLiveness,
-} from './liveness.js';
+import type { LivenessOptions } from './liveness.js';
 import { DEFAULT_CHANNEL, type NodeSpec } from './node-spec.js';
+import { SocketWriter } from './socket-writer.js';
 import type { ConnectionDirection } from './tie-break.js';
 
 /**
@@ -93,10 +87,6 @@ export type ConnectionOptions =
     };
 
 const NONCE_BYTES = 32;
-/** Bytes gathered under one cork before they are written anyway. */
-const CORK_FLUSH_BYTES = 64 * 1024;
-/** Largest WebSocket frame header: 2 bytes, 8 of extended length, 4 of mask. */
-const MAX_WS_HEADER_BYTES = 14;
 const OPEN = 1;
 
 /**
@@ -113,9 +103,6 @@ function wsErrorCloseCode(error: Error): number {
 /** One WebSocket connection to a peer; see the module comment. */
 export class Connection {
   /** Resolves once the handshake succeeds; rejects with a HandshakeError or NotReachableError. */
-  /** The round trip of the last answered ping, ms (the peer's `distance`); undefined until one. */
-  rttMs: number | undefined;
-  private pingSent: { readonly seq: number; readonly at: number } | undefined;
   readonly established: Promise<Established>;
   /** Resolves once the socket is closed, whoever closed it. */
   readonly closed: Promise<ConnectionEnd>;
@@ -125,23 +112,14 @@ export class Connection {
 
   private handshake: HandshakeState | undefined;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
-  private livenessTimer: ReturnType<typeof setTimeout> | undefined;
-  private liveness: LivenessState | undefined;
-  private lastReceivedAt = 0;
+  private readonly liveness: ConnectionLiveness;
+  private readonly writer: SocketWriter;
   private sink: ConnectionSink | undefined;
   /** Frames received between the handshake and `attach`, delivered in order on attach. */
   private early: { frame: Envelope; bytes: number }[] = [];
   private localClose: { code: number; reason: string } | undefined;
   private peerReason: string | undefined;
   private opened = false;
-  private drainWanted = false;
-  /** The socket under the WebSocket, corked while a turn of the event loop writes frames. */
-  private socket: Duplex | undefined;
-  private corked = false;
-  private corkedBytes = 0;
-  /** Writes whose completion will call `afterWrite`. */
-  private pendingNotify = 0;
-  private drainPoll: ReturnType<typeof setImmediate> | undefined;
   private ended: ConnectionEnd | undefined;
   private handshakeFailed = false;
   /** The dialler's hello, held until the socket opens. */
@@ -156,12 +134,23 @@ export class Connection {
     private readonly options: ConnectionOptions,
     socket?: Duplex,
   ) {
-    this.socket = socket;
-    // a dialler learns its socket from the upgrade response
-    if (socket === undefined)
-      ws.once('upgrade', (res: IncomingMessage) => {
-        this.socket = res.socket;
-      });
+    this.writer = new SocketWriter(
+      ws,
+      socket,
+      settings.highWaterBytes,
+      settings.counters,
+      () => this.writable,
+      () => this.sink?.drained(this),
+    );
+    this.liveness = new ConnectionLiveness(settings.liveness, {
+      writable: () => this.writable,
+      sendPing: (seq) => this.trySend(frame(this.channel, 'ping', { seq })),
+      down: (silentForMs, timeoutMs) =>
+        this.close(
+          CloseCode.PingTimeout,
+          `peer silent for ${Math.round(silentForMs)} ms (timeout ${timeoutMs} ms)`,
+        ),
+    });
     this.direction = options.role === 'dialer' ? 'outbound' : 'inbound';
     this.established = new Promise<Established>((resolve, reject) => {
       this.resolveEstablished = resolve;
@@ -199,12 +188,17 @@ export class Connection {
 
   /** Bytes written but not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.writer.bufferedAmount;
+  }
+
+  /** The round trip of the last answered ping, ms (the peer's `distance`); undefined until one. */
+  get rttMs(): number | undefined {
+    return this.liveness.rttMs;
   }
 
   /** When the peer last sent a frame on this connection (`performance.now()` clock). */
   get lastHeardAt(): number {
-    return this.lastReceivedAt;
+    return this.liveness.lastHeardAt;
   }
 
   /**
@@ -212,11 +206,7 @@ export class Connection {
    * {@link lastHeardAt} and measures {@link rttMs}.
    */
   ping(): void {
-    if (this.liveness === undefined || !this.writable) return;
-    const seq = this.liveness.nextSeq;
-    this.liveness = { ...this.liveness, nextSeq: seq + 1 };
-    this.pingSent = { seq, at: performance.now() };
-    this.trySend(frame(this.channel, 'ping', { seq }));
+    if (this.info !== undefined) this.liveness.ping();
   }
 
   /** Sends a failure-detection frame now, ahead of anything queued. */
@@ -239,42 +229,12 @@ export class Connection {
    * `notify`, its completion is reported even if the socket stays under its mark.
    */
   sendBytes(bytes: Uint8Array, channel: string, notify = false): void {
-    this.settings.counters.recordSent(channel, bytes.byteLength);
-    const socket = this.socket;
-    if (socket !== undefined) {
-      if (!this.corked) {
-        // small frames written in one turn of the event loop leave in one system call
-        this.corked = true;
-        this.corkedBytes = 0;
-        socket.cork();
-        process.nextTick(this.uncork);
-      } else if (this.corkedBytes >= CORK_FLUSH_BYTES) {
-        // enough for one write: send it now, so that the peer starts reading meanwhile
-        this.corkedBytes = 0;
-        socket.uncork();
-        socket.cork();
-      }
-      this.corkedBytes += bytes.byteLength;
-    }
-    // Only a write that may take the socket past its high-water mark needs to report
-    // its completion (callbacks cost): while the socket is above the mark every write
-    // does, so a frame held back always has a completion coming to wake it.
-    if (
-      notify ||
-      this.ws.bufferedAmount + bytes.byteLength + MAX_WS_HEADER_BYTES >=
-        this.settings.highWaterBytes
-    ) {
-      this.pendingNotify++;
-      this.ws.send(bytes, this.afterWrite);
-    } else {
-      this.ws.send(bytes);
-    }
+    this.writer.send(bytes, channel, notify);
   }
 
   /** Asks for one `drained` call once the socket is below its high-water mark again. */
   wantDrain(): void {
-    this.drainWanted = true;
-    if (this.pendingNotify === 0) this.pollDrain();
+    this.writer.wantDrain();
   }
 
   /**
@@ -302,35 +262,6 @@ export class Connection {
   /** Drops the socket without a closing handshake (its peer will see 1006). */
   terminate(): void {
     this.ws.terminate();
-  }
-
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket?.uncork();
-  };
-
-  private readonly afterWrite = (): void => {
-    this.pendingNotify--;
-    this.checkDrain();
-  };
-
-  private checkDrain(): void {
-    if (!this.drainWanted || !this.writable) return;
-    if (this.ws.bufferedAmount < this.settings.highWaterBytes) {
-      this.drainWanted = false;
-      this.sink?.drained(this);
-    } else if (this.pendingNotify === 0) {
-      this.pollDrain();
-    }
-  }
-
-  /** No write is left to report back: look again on the next turn of the event loop. */
-  private pollDrain(): void {
-    if (this.drainPoll !== undefined) return;
-    this.drainPoll = setImmediate(() => {
-      this.drainPoll = undefined;
-      this.checkDrain();
-    });
   }
 
   private begin(): void {
@@ -399,7 +330,7 @@ export class Connection {
       this.apply(stepHandshake(this.handshake, { type: 'frame', frame: received }));
       return;
     }
-    this.lastReceivedAt = performance.now();
+    this.liveness.heard(performance.now());
     switch (received.k) {
       case 'ping':
         this.settings.counters.recordReceived(this.channel, data.byteLength);
@@ -407,10 +338,7 @@ export class Connection {
         return;
       case 'pong':
         this.settings.counters.recordReceived(this.channel, data.byteLength);
-        if (this.pingSent !== undefined && received.b.seq === this.pingSent.seq) {
-          this.rttMs = performance.now() - this.pingSent.at;
-          this.pingSent = undefined;
-        }
+        this.liveness.pong(received.b.seq);
         if (this.info !== undefined) this.settings.onPong?.(this.info.peer.name);
         return;
       case 'close':
@@ -457,45 +385,9 @@ export class Connection {
       lane: outcome.lane,
       role: outcome.role,
     };
-    const now = performance.now();
-    this.lastReceivedAt = now;
-    this.liveness = startLiveness(now, this.settings.liveness);
-    this.scheduleLiveness(now);
+    this.liveness.start(performance.now());
     this.resolveEstablished(this.info);
   }
-
-  private scheduleLiveness(now: number): void {
-    if (this.liveness === undefined) return;
-    const wait = Math.max(1, Math.ceil(livenessDeadline(this.liveness) - now));
-    this.livenessTimer = setTimeout(this.onLivenessTimer, wait);
-  }
-
-  private readonly onLivenessTimer = (): void => {
-    this.livenessTimer = undefined;
-    let state = this.liveness;
-    if (state === undefined || !this.writable) return;
-    if (this.lastReceivedAt > state.lastReceivedAt) {
-      state = livenessReceived(state, this.lastReceivedAt);
-    }
-    const now = performance.now();
-    const { state: next, action } = livenessTick(state, now);
-    this.liveness = next;
-    switch (action.type) {
-      case 'ping':
-        this.pingSent = { seq: action.seq, at: now };
-        this.trySend(frame(this.channel, 'ping', { seq: action.seq }));
-        break;
-      case 'down':
-        this.close(
-          CloseCode.PingTimeout,
-          `peer silent for ${Math.round(action.silentForMs)} ms (timeout ${next.timeoutMs} ms)`,
-        );
-        return;
-      case 'none':
-        break;
-    }
-    this.scheduleLiveness(now);
-  };
 
   /** Sends a control frame straight to the socket (they never wait behind the queue). */
   private trySend(envelope: Envelope): void {
@@ -555,11 +447,9 @@ export class Connection {
   }
 
   private stopTimers(): void {
-    if (this.drainPoll !== undefined) clearImmediate(this.drainPoll);
-    this.drainPoll = undefined;
+    this.writer.stop();
+    this.liveness.stop();
     if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-    if (this.livenessTimer !== undefined) clearTimeout(this.livenessTimer);
     this.handshakeTimer = undefined;
-    this.livenessTimer = undefined;
   }
 }
