@@ -86,7 +86,7 @@ export interface ChannelsOptions {
   readonly closeTimeoutMs?: number;
   /**
    * Keepalive of each idle connection, for links TCP cannot tell are dead (default:
-   * ping after 30 s of silence, down after 90 s).
+   * ping after 60 s of silence, down after 180 s).
    */
   readonly ping?: LivenessOptions;
   /**

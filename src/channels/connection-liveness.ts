@@ -1,5 +1,6 @@
 import {
   type LivenessOptions,
+  type LivenessSide,
   type LivenessState,
   livenessDeadline,
   livenessReceived,
@@ -34,6 +35,7 @@ export class ConnectionLiveness {
 
   constructor(
     private readonly options: LivenessOptions,
+    private readonly side: LivenessSide,
     private readonly hooks: LivenessHooks,
   ) {}
 
@@ -45,7 +47,7 @@ export class ConnectionLiveness {
   /** Starts the keepalive: the connection is established at `now`. */
   start(now: number): void {
     this.lastReceivedAt = now;
-    this.state = startLiveness(now, this.options);
+    this.state = startLiveness(now, this.options, this.side);
     this.schedule(now);
   }
 

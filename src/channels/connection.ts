@@ -1,21 +1,18 @@
-import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Logger } from '../log/logger.js';
 import type { ChannelCounters } from './channel-counters.js';
 import { CloseCode, describeCloseCode, truncateCloseReason } from './close-codes.js';
 import { decodeFrame, encodeFrame } from './codec.js';
+import {
+  ConnectionHandshake,
+  type ConnectionOptions,
+  type Established,
+} from './connection-handshake.js';
 import { ConnectionLiveness } from './connection-liveness.js';
 import { type Envelope, frame } from './envelope.js';
 import { HandshakeError, NotReachableError } from './errors.js';
-import {
-  type HandshakeAuth,
-  type HandshakeState,
-  type HandshakeStep,
-  startHandshake,
-  stepHandshake,
-} from './handshake.js';
-import type { HandshakeRole } from './handshake-proof.js';
+import type { HandshakeAuth } from './handshake.js';
 import type { LivenessOptions } from './liveness.js';
 import { DEFAULT_CHANNEL, type NodeSpec } from './node-spec.js';
 import { SocketWriter } from './socket-writer.js';
@@ -29,13 +26,7 @@ import type { ConnectionDirection } from './tie-break.js';
  * {@link ConnectionSink} to receive its application frames and its end.
  */
 
-/** What a finished handshake tells the owner of the connection. */
-export interface Established {
-  readonly peer: NodeSpec;
-  readonly channel: string;
-  readonly lane: number;
-  readonly role: HandshakeRole;
-}
+export type { ConnectionOptions, Established } from './connection-handshake.js';
 
 /** How the connection ended. */
 export interface ConnectionEnd {
@@ -73,20 +64,6 @@ export interface ConnectionSettings {
   readonly onPong?: (peer: string) => void;
 }
 
-/** Options of one connection. */
-export type ConnectionOptions =
-  | { readonly role: 'acceptor' }
-  | {
-      readonly role: 'dialer';
-      /** Undefined when dialling a seed address whose node name is unknown. */
-      readonly expectedPeer: string | undefined;
-      readonly channel: string;
-      readonly lane: number;
-      /** For error messages: the address dialled. */
-      readonly target: string;
-    };
-
-const NONCE_BYTES = 32;
 const OPEN = 1;
 
 /**
@@ -104,14 +81,13 @@ function wsErrorCloseCode(error: Error): number {
 export class Connection {
   /** Resolves once the handshake succeeds; rejects with a HandshakeError or NotReachableError. */
   readonly established: Promise<Established>;
+  private readonly handshake: ConnectionHandshake;
   /** Resolves once the socket is closed, whoever closed it. */
   readonly closed: Promise<ConnectionEnd>;
   readonly direction: ConnectionDirection;
   /** Set once established. */
   info: Established | undefined;
 
-  private handshake: HandshakeState | undefined;
-  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly liveness: ConnectionLiveness;
   private readonly writer: SocketWriter;
   private sink: ConnectionSink | undefined;
@@ -119,13 +95,7 @@ export class Connection {
   private early: { frame: Envelope; bytes: number }[] = [];
   private localClose: { code: number; reason: string } | undefined;
   private peerReason: string | undefined;
-  private opened = false;
   private ended: ConnectionEnd | undefined;
-  private handshakeFailed = false;
-  /** The dialler's hello, held until the socket opens. */
-  private pendingHello: readonly Envelope[] = [];
-  private resolveEstablished!: (e: Established) => void;
-  private rejectEstablished!: (e: Error) => void;
   private resolveClosed!: (e: ConnectionEnd) => void;
 
   constructor(
@@ -142,7 +112,9 @@ export class Connection {
       () => this.writable,
       () => this.sink?.drained(this),
     );
-    this.liveness = new ConnectionLiveness(settings.liveness, {
+    // the dialler pings an idle connection; the acceptor watches for silence
+    const side = options.role === 'dialer' ? 'pinger' : 'watcher';
+    this.liveness = new ConnectionLiveness(settings.liveness, side, {
       writable: () => this.writable,
       sendPing: (seq) => this.trySend(frame(this.channel, 'ping', { seq })),
       down: (silentForMs, timeoutMs) =>
@@ -152,21 +124,21 @@ export class Connection {
         ),
     });
     this.direction = options.role === 'dialer' ? 'outbound' : 'inbound';
-    this.established = new Promise<Established>((resolve, reject) => {
-      this.resolveEstablished = resolve;
-      this.rejectEstablished = reject;
+    this.handshake = new ConnectionHandshake(settings, options, {
+      send: (f) => this.trySend(f),
+      close: (code, reason) => this.close(code, reason),
+      established: (info) => {
+        this.info = info;
+        this.liveness.start(performance.now());
+      },
     });
-    // the owner may never await it (a refused acceptor), so a rejection must not go unhandled
-    this.established.catch(() => undefined);
+    this.established = this.handshake.established;
     this.closed = new Promise<ConnectionEnd>((resolve) => {
       this.resolveClosed = resolve;
     });
-    // bounds everything up to the end of the handshake, TCP connect and upgrade included
-    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), settings.handshakeTimeoutMs);
     ws.on('message', (data: Buffer) => this.onMessage(data));
     ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason.toString('utf8')));
     ws.on('error', (error: Error) => this.onError(error));
-    this.begin();
     if (ws.readyState === OPEN) this.onOpen();
     else ws.once('open', () => this.onOpen());
   }
@@ -246,7 +218,7 @@ export class Connection {
     this.localClose = { code, reason };
     this.settings.counters.recordClose(code);
     this.stopTimers();
-    this.failHandshake(new HandshakeError(code, reason));
+    this.handshake.fail(new HandshakeError(code, reason));
     const short = truncateCloseReason(reason);
     if (this.ws.readyState === OPEN) {
       if (short !== reason) {
@@ -264,70 +236,22 @@ export class Connection {
     this.ws.terminate();
   }
 
-  private begin(): void {
-    const { settings, options } = this;
-    const common = {
-      local: settings.local,
-      cluster: settings.cluster,
-      auth: settings.auth,
-      nonce: randomBytes(NONCE_BYTES),
-    };
-    const step =
-      options.role === 'dialer'
-        ? startHandshake({
-            ...common,
-            role: 'dialer',
-            channel: options.channel,
-            lane: options.lane,
-            ...(options.expectedPeer === undefined ? {} : { expectedPeer: options.expectedPeer }),
-          })
-        : startHandshake({ ...common, role: 'acceptor' });
-    this.handshake = step.state;
-    this.pendingHello = step.send;
-  }
-
   private onOpen(): void {
-    this.opened = true;
-    if (this.localClose !== undefined) return;
-    const hello = this.pendingHello;
-    this.pendingHello = [];
-    for (const f of hello) this.trySend(f);
-  }
-
-  private onHandshakeTimeout(): void {
-    this.handshakeTimer = undefined;
-    if (this.handshake === undefined) return;
-    if (!this.opened && this.options.role === 'dialer') {
-      this.failHandshake(
-        new NotReachableError(this.options.target, 'no connection within the handshake timeout'),
-      );
-      this.close(CloseCode.HandshakeTimeout, 'could not connect in time');
-      return;
-    }
-    this.apply(stepHandshake(this.handshake, { type: 'timeout' }));
+    this.handshake.open(this.localClose !== undefined);
   }
 
   private onMessage(data: Buffer): void {
     // a handshake that failed is over: whatever else the peer sends is ignored
-    if (this.info === undefined && this.handshake === undefined) return;
+    if (this.info === undefined && !this.handshake.running) return;
     const decoded = decodeFrame(data, { maxFrameBytes: this.settings.maxFrameBytes });
     if (!decoded.ok) {
       this.close(decoded.error.code, decoded.error.reason);
       return;
     }
     const received = decoded.frame;
-    if (this.handshake !== undefined) {
+    if (this.handshake.running) {
       this.settings.counters.recordReceived(this.knownChannel(received.ch), data.byteLength);
-      // Refused before this side says anything, so the dialler's handshake fails too.
-      if (received.k === 'hello' && this.settings.isBlocked?.(received.b.spec.name)) {
-        this.handshake = undefined;
-        if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-        this.handshakeTimer = undefined;
-        this.failHandshake(new HandshakeError(CloseCode.Blocked, 'this node blocks you'));
-        this.close(CloseCode.Blocked, 'this node blocks you');
-        return;
-      }
-      this.apply(stepHandshake(this.handshake, { type: 'frame', frame: received }));
+      this.handshake.frame(received);
       return;
     }
     this.liveness.heard(performance.now());
@@ -366,29 +290,6 @@ export class Connection {
     return Object.hasOwn(this.settings.local.channels, ch) ? ch : DEFAULT_CHANNEL;
   }
 
-  private apply(step: HandshakeStep): void {
-    for (const f of step.send) this.trySend(f);
-    this.handshake = step.state;
-    const outcome = step.outcome;
-    if (outcome === undefined) return;
-    this.handshake = undefined;
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = undefined;
-    if (outcome.type === 'failed') {
-      this.failHandshake(outcome.error);
-      this.close(outcome.error.code, outcome.error.reason);
-      return;
-    }
-    this.info = {
-      peer: outcome.peer,
-      channel: outcome.channel,
-      lane: outcome.lane,
-      role: outcome.role,
-    };
-    this.liveness.start(performance.now());
-    this.resolveEstablished(this.info);
-  }
-
   /** Sends a control frame straight to the socket (they never wait behind the queue). */
   private trySend(envelope: Envelope): void {
     if (this.ws.readyState !== OPEN) return;
@@ -403,17 +304,17 @@ export class Connection {
   }
 
   private onError(error: Error): void {
-    if (this.localClose === undefined && this.opened) {
+    if (this.localClose === undefined && this.handshake.opened) {
       // ws closes the socket itself with this code; count it as this node's close
       const code = wsErrorCloseCode(error);
       this.localClose = { code, reason: error.message };
       this.settings.counters.recordClose(code);
     }
     this.settings.logger.debug('websocket error', { error });
-    if (!this.opened && this.options.role === 'dialer') {
-      this.failHandshake(new NotReachableError(this.options.target, error.message));
+    if (!this.handshake.opened && this.options.role === 'dialer') {
+      this.handshake.fail(new NotReachableError(this.options.target, error.message));
     } else {
-      this.failHandshake(
+      this.handshake.fail(
         new HandshakeError(this.localClose?.code ?? CloseCode.InternalError, error.message),
       );
     }
@@ -427,10 +328,10 @@ export class Connection {
         : { code, reason: this.peerReason ?? reason, byPeer: true };
     if (end.byPeer) this.settings.counters.recordPeerClose(code);
     this.ended = end;
-    if (this.options.role === 'dialer' && !this.opened) {
-      this.failHandshake(new NotReachableError(this.options.target, 'connection refused or lost'));
+    if (this.options.role === 'dialer' && !this.handshake.opened) {
+      this.handshake.fail(new NotReachableError(this.options.target, 'connection refused or lost'));
     } else {
-      this.failHandshake(
+      this.handshake.fail(
         new HandshakeError(end.code, end.reason || `closed: ${describeCloseCode(end.code)}`),
       );
     }
@@ -438,18 +339,9 @@ export class Connection {
     this.resolveClosed(end);
   }
 
-  /** Rejects `established` if the handshake has not finished; later calls are no-ops. */
-  private failHandshake(error: Error): void {
-    if (this.info !== undefined || this.handshakeFailed) return;
-    this.handshakeFailed = true;
-    this.handshake = undefined;
-    this.rejectEstablished(error);
-  }
-
   private stopTimers(): void {
     this.writer.stop();
     this.liveness.stop();
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = undefined;
+    this.handshake.stop();
   }
 }

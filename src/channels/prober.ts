@@ -78,8 +78,10 @@ export class Prober {
     expire.unref();
   }
 
-  /** A pong from `peer`: tell whoever asked this node to probe it. */
+  /** A pong from `peer`: settles this node's probe of it, and tells whoever asked for one. */
   onPong(peer: string): void {
+    // settled now rather than at the ack timeout: one wake-up per period, not two
+    if (this.state.probe?.target === peer && !this.stopped) this.tickNow();
     const waiting = this.pending.get(peer);
     if (waiting === undefined) return;
     this.pending.delete(peer);
@@ -114,6 +116,13 @@ export class Prober {
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     if (this.stopped) return;
+    this.tickNow();
+  };
+
+  private tickNow(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
     const host = this.host;
     const step = probeTick(
       this.state,
@@ -123,7 +132,7 @@ export class Prober {
     this.state = step.state;
     for (const action of step.actions) this.run(action);
     if (step.nextAt !== undefined) this.arm(step.nextAt);
-  };
+  }
 
   private run(action: ProbeAction): void {
     switch (action.type) {

@@ -93,7 +93,7 @@ export interface NodeOptions {
   readonly downAfterMs?: number;
   /**
    * Keepalive of each idle connection, for links TCP cannot tell are dead. Default:
-   * ping after 30 s of silence, down after 90 s.
+   * ping after 60 s of silence, down after 180 s.
    */
   readonly ping?: { readonly intervalMs?: number; readonly timeoutMs?: number };
   /**

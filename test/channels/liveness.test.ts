@@ -15,11 +15,11 @@ import {
 const SECOND = { intervalMs: 1000, timeoutMs: 3000 } as const;
 
 describe('liveness', () => {
-  it('defaults to a 30 s ping interval and a 90 s timeout (a keepalive, not the detector)', () => {
+  it('defaults to a 60 s ping interval and a 180 s timeout (a keepalive, not the detector)', () => {
     const state = startLiveness(0);
     expect(state.intervalMs).toBe(DEFAULT_PING_INTERVAL_MS);
     expect(state.timeoutMs).toBe(DEFAULT_PING_TIMEOUT_MS);
-    expect([DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS]).toEqual([30_000, 90_000]);
+    expect([DEFAULT_PING_INTERVAL_MS, DEFAULT_PING_TIMEOUT_MS]).toEqual([60_000, 180_000]);
   });
 
   it('waits while the connection has been idle for less than the interval', () => {
@@ -101,5 +101,27 @@ describe('liveness', () => {
   it('refuses a timeout not longer than the interval', () => {
     expect(() => startLiveness(0, { intervalMs: 1000, timeoutMs: 1000 })).toThrow(RangeError);
     expect(() => startLiveness(0, { intervalMs: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('liveness of the watching side', () => {
+  it('never pings, since the other side’s pings keep it informed', () => {
+    let state = startLiveness(0, SECOND, 'watcher');
+    for (const now of [1000, 2000, 2999]) {
+      const tick = livenessTick(state, now);
+      state = tick.state;
+      expect(tick.action).toEqual({ type: 'none' });
+    }
+  });
+
+  it('declares the peer down after the timeout of silence', () => {
+    expect(livenessTick(startLiveness(0, SECOND, 'watcher'), 3000).action).toEqual({
+      type: 'down',
+      silentForMs: 3000,
+    });
+  });
+
+  it('wakes only at the timeout', () => {
+    expect(livenessDeadline(livenessReceived(startLiveness(0, SECOND, 'watcher'), 500))).toBe(3500);
   });
 });
