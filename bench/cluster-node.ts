@@ -4,6 +4,8 @@
  * process. It records when each benchmark message arrives and answers the parent's
  * questions (arrivals, CPU time and RSS from the OS, metrics) over IPC.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { Packr } from 'msgpackr';
 import WebSocket, { WebSocketServer } from 'ws';
 import {
@@ -36,6 +38,8 @@ export type NodeCommand =
   | { readonly cmd: 'expect'; readonly phase: string; readonly count: number }
   | { readonly cmd: 'arrivals' }
   | { readonly cmd: 'usage' }
+  | { readonly cmd: 'profileStart' }
+  | { readonly cmd: 'profileStop'; readonly file: string }
   | { readonly cmd: 'metrics' }
   | {
       readonly cmd: 'broadcast';
@@ -182,6 +186,8 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
         name: c.name,
         secret: 'bench-cluster',
         logger: silentLogger,
+        // a loaded machine may take a while to answer a join
+        joinTimeoutMs: 60_000,
         broadcast: { handlers: [handler], lazyTickPeriod: c.lazyTickPeriod },
         ...(c.join ? { join: [c.join] } : {}),
       });
@@ -210,7 +216,17 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
       return { arrivals, count, downAt: Object.fromEntries(downAt) };
     case 'usage': {
       const u = process.cpuUsage();
-      return { cpuMs: (u.user + u.system) / 1000, rss: process.memoryUsage().rss, at: now() };
+      const m = process.memoryUsage();
+      return { cpuMs: (u.user + u.system) / 1000, rss: m.rss, heapUsed: m.heapUsed, at: now() };
+    }
+    case 'profileStart':
+      await profiler('Profiler.enable');
+      await profiler('Profiler.start');
+      return {};
+    case 'profileStop': {
+      const { profile } = (await profiler('Profiler.stop')) as { profile: unknown };
+      writeFileSync(c.file, JSON.stringify(profile));
+      return {};
     }
     case 'metrics':
       return countersByType(await (node as PlumtreeNode).metrics());
@@ -230,6 +246,20 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
     default:
       return unknownCommand(c);
   }
+}
+
+let session: Session | undefined;
+
+/** Posts one inspector command to this process's own profiler. */
+function profiler(method: string): Promise<unknown> {
+  if (session === undefined) {
+    session = new Session();
+    session.connect();
+  }
+  const s = session;
+  return new Promise((resolve, reject) => {
+    s.post(method, (error, result) => (error ? reject(error) : resolve(result)));
+  });
 }
 
 function unknownCommand(c: never): never {

@@ -6,7 +6,9 @@
  * protocol, the physical limit of this design here. Throughput rounds alternate between
  * the two, and medians are compared, so machine noise hits both alike.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +30,20 @@ export interface ClusterBenchOptions {
   readonly phaseTimeoutMs: number;
   /** Node number (1 = the root) to run under `--cpu-prof`, written to `<tmpdir>/plumtree-cluster-prof-n<k>/` on stop; 0 = none. */
   readonly profileNode: number;
+  /**
+   * 1: compile the nodes to JavaScript first and run them on plain node, as a deployed
+   * node runs (the TypeScript loader alone costs about 34 MiB of RSS per process);
+   * 0: run them from source through the loader (no compile step, for quick runs).
+   */
+  readonly build: number;
+  /** 1: form the cluster, let it settle, measure only `idle` (any `nodes` ≥ 1). */
+  readonly idleOnly: number;
+  /** Node number whose `idle` window alone is profiled, to `<tmpdir>/plumtree-idle-n<k>.cpuprofile`; 0 = none. */
+  readonly profileIdle: number;
+  /** Quiet time between forming and the `idle` measurement of an `idleOnly` run. */
+  readonly settleMs: number;
+  /** Nodes joining at once (0 = all): a loaded machine may not answer 31 joins in time. */
+  readonly joinBatch: number;
 }
 
 export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
@@ -43,7 +59,30 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   idleMs: 10_000,
   phaseTimeoutMs: 30_000,
   profileNode: 0,
+  build: 1,
+  idleOnly: 0,
+  profileIdle: 0,
+  settleMs: 3_000,
+  joinBatch: 0,
 };
+
+/** Where the compiled nodes go: inside the repository, so that its packages resolve. */
+const BUILD_DIR = fileURLToPath(
+  new URL('../node_modules/.cache/plumtree-cluster-bench', import.meta.url),
+);
+
+/** Compiles `src` and the node script to {@link BUILD_DIR}; returns the script's path. */
+function buildNodeScript(): string {
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  execFileSync(
+    process.execPath,
+    [tsc, '-p', join(repo, 'tsconfig.bench-cluster.json'), '--outDir', BUILD_DIR],
+    { stdio: 'inherit' },
+  );
+  return join(BUILD_DIR, 'bench', 'cluster-node.js');
+}
 
 const now = (): number => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -156,20 +195,24 @@ export async function benchCluster(
   partial: Partial<ClusterBenchOptions> = {},
 ): Promise<Record<string, unknown>> {
   const o: ClusterBenchOptions = { ...CLUSTER_DEFAULTS, ...partial };
-  if (!(o.nodes >= 2)) throw new Error('the cluster bench needs at least 2 nodes');
-  const script = fileURLToPath(new URL('./cluster-node.ts', import.meta.url));
+  if (!(o.nodes >= (o.idleOnly ? 1 : 2)))
+    throw new Error('the cluster bench needs at least 2 nodes (1 with --idle-only 1)');
+  const script = o.build
+    ? buildNodeScript()
+    : fileURLToPath(new URL('./cluster-node.ts', import.meta.url));
+  const loader = o.build ? [] : ['--import', 'tsx'];
   const loadBefore = loadavg().map((x) => round(x));
   const procs: NodeProc[] = [];
   for (let k = 1; k <= o.nodes; k++) {
     // one profile per thread (the loader has its own), in a directory named for the node
     const profDir = join(tmpdir(), `plumtree-cluster-prof-n${k}`);
     const prof = k === o.profileNode ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-    const child = fork(script, [], { execArgv: ['--import', 'tsx', ...prof], stdio: 'inherit' });
+    const child = fork(script, [], { execArgv: [...loader, ...prof], stdio: 'inherit' });
     procs.push(new NodeProc(`n${k}`, child));
   }
   const [root, ...others] = procs as [NodeProc, ...NodeProc[]];
   const alive = () => procs.filter((p) => !p.exited);
-  const all = <T>(ps: readonly NodeProc[], f: (p: NodeProc) => Promise<T>) =>
+  const all = <T>(ps: readonly NodeProc[], f: (p: NodeProc, i: number) => Promise<T>) =>
     Promise.all(ps.map(f));
 
   const membersEverywhere = async (ps: readonly NodeProc[]) => {
@@ -195,7 +238,9 @@ export async function benchCluster(
     const rs = await all(ps, (p) => p.ask({ cmd: 'usage' }));
     return {
       cpuMs: rs.reduce((s, r) => s + (r.cpuMs as number), 0),
+      perNode: rs.map((r) => r.cpuMs as number),
       rss: rs.map((r) => r.rss as number),
+      heap: rs.map((r) => r.heapUsed as number),
     };
   };
 
@@ -278,6 +323,33 @@ export async function benchCluster(
     return xs.sort((x, y) => x - y);
   };
 
+  /** CPU summed over the cluster (% of one core) and RSS per node while nothing is sent. */
+  const measureIdle = async () => {
+    const profiled = procs[o.profileIdle - 1];
+    await profiled?.ask({ cmd: 'profileStart' });
+    const i0 = await usage(procs);
+    const iStart = now();
+    await sleep(o.idleMs);
+    const i1 = await usage(procs);
+    const file = join(tmpdir(), `plumtree-idle-n${o.profileIdle}.cpuprofile`);
+    await profiled?.ask({ cmd: 'profileStop', file });
+    const idleWall = now() - iStart;
+    const rssMiB = i1.rss.map((b) => b / 2 ** 20);
+    const heapMiB = i1.heap.map((b) => b / 2 ** 20);
+    const perNode = i1.perNode.map((c, k) => (c - (i0.perNode[k] as number)) / idleWall);
+    const busiest = perNode.indexOf(Math.max(...perNode));
+    return {
+      ms: round(idleWall, 0),
+      cpuPercentOfOneCore: round(((i1.cpuMs - i0.cpuMs) / idleWall) * 100, 3),
+      cpuPercentPerNode: round(((i1.cpuMs - i0.cpuMs) / idleWall / procs.length) * 100, 4),
+      rssMiBMean: round(rssMiB.reduce((s, x) => s + x, 0) / rssMiB.length, 1),
+      rssMiBMax: round(Math.max(...rssMiB), 1),
+      heapUsedMiBMean: round(heapMiB.reduce((s, x) => s + x, 0) / heapMiB.length, 1),
+      busiestNode: procs[busiest]?.name,
+      busiestCpuPercent: round((perNode[busiest] ?? 0) * 100, 3),
+    };
+  };
+
   try {
     await Promise.all(procs.map((p) => p.ready));
     // formation: from the first start until every broadcast server sees everyone
@@ -285,16 +357,32 @@ export async function benchCluster(
     const port = (
       await root.ask({ cmd: 'start', name: root.name, lazyTickPeriod: o.lazyTickPeriod })
     ).port as number;
-    await all(others, (p) =>
-      p.ask({
-        cmd: 'start',
-        name: p.name,
-        join: `127.0.0.1:${port}`,
-        lazyTickPeriod: o.lazyTickPeriod,
-      }),
-    );
+    const batch = o.joinBatch > 0 ? o.joinBatch : others.length;
+    // in batches, each node joins through one started before it, so no seed carries all
+    const joinPorts = [port];
+    for (let b = 0; b < others.length; b += batch) {
+      const started = await all(others.slice(b, b + batch), (p, i) =>
+        p.ask({
+          cmd: 'start',
+          name: p.name,
+          join: `127.0.0.1:${o.joinBatch > 0 ? joinPorts[(b + i) % joinPorts.length] : port}`,
+          lazyTickPeriod: o.lazyTickPeriod,
+        }),
+      );
+      for (const r of started) joinPorts.push(r.port as number);
+    }
     await membersEverywhere(procs);
     const formationMs = now() - t0;
+    if (o.idleOnly) {
+      await sleep(o.settleMs);
+      return {
+        nodes: o.nodes,
+        loadavg: { before: loadBefore, after: loadavg().map((x) => round(x)) },
+        options: o,
+        formation: { ms: round(formationMs, 1) },
+        idle: await measureIdle(),
+      };
+    }
 
     // first: every broadcast server restarted, so each starts from its initial sets
     await all(procs, (p) => p.ask({ cmd: 'restart' }));
@@ -347,18 +435,7 @@ export async function benchCluster(
 
     // idle: the formed cluster doing nothing
     await sleep(Math.min(o.idleMs, o.lazyTickPeriod));
-    const i0 = await usage(procs);
-    const iStart = now();
-    await sleep(o.idleMs);
-    const i1 = await usage(procs);
-    const idleWall = now() - iStart;
-    const rssMiB = i1.rss.map((b) => b / 2 ** 20);
-    const idle = {
-      ms: round(idleWall, 0),
-      cpuPercentOfOneCore: round(((i1.cpuMs - i0.cpuMs) / idleWall) * 100, 2),
-      rssMiBMean: round(rssMiB.reduce((s, x) => s + x, 0) / rssMiB.length, 1),
-      rssMiBMax: round(Math.max(...rssMiB), 1),
-    };
+    const idle = await measureIdle();
 
     // kill: the eager child of the root with the largest subtree dies mid-stream
     const subtree = (x: string): number =>
@@ -481,6 +558,13 @@ export function describeCluster(r: Record<string, unknown>): string {
   const kill = g('kill');
   const idle = g('idle');
   const load = g('loadavg');
+  const idleLine = `idle:      ${idle.cpuPercentOfOneCore} % of one core over the cluster (${idle.cpuPercentPerNode} % per node) in ${idle.ms} ms, RSS ${idle.rssMiBMean} MiB mean, ${idle.rssMiBMax} max, heap used ${idle.heapUsedMiBMean} MiB mean; busiest ${idle.busiestNode} ${idle.busiestCpuPercent} %`;
+  if (tp === undefined)
+    return [
+      `nodes ${r.nodes}, load average before ${JSON.stringify(load.before)} after ${JSON.stringify(load.after)}`,
+      `formation: ${g('formation').ms} ms`,
+      idleLine,
+    ].join('\n');
   return [
     `nodes ${r.nodes}, load average before ${JSON.stringify(load.before)} after ${JSON.stringify(load.after)}`,
     `formation: ${g('formation').ms} ms`,
@@ -489,7 +573,7 @@ export function describeCluster(r: Record<string, unknown>): string {
     `tp:        ${tp.msgPerSec} msg/s, ${tp.cpuMsPerBroadcast} CPU ms/broadcast, control/broadcast ${tp.controlPerBroadcast} ${JSON.stringify(tp.framesPerBroadcast)}`,
     `raw relay: ${raw.msgPerSec} msg/s, ${raw.cpuMsPerBroadcast} CPU ms/broadcast (tree depth ${raw.treeDepth})`,
     `ours/raw:  msg/s ${ratio.msgPerSec}, CPU per broadcast ${ratio.cpuMsPerBroadcast}×`,
-    `idle:      ${idle.cpuPercentOfOneCore} % of one core over the cluster, RSS ${idle.rssMiBMean} MiB mean, ${idle.rssMiBMax} max`,
+    idleLine,
     `kill:      ${kill.victim} killed, worst extra delay ${kill.maxExtraMs} ms, ${kill.late100} later than 100 ms, all delivered at survivors: ${kill.allDelivered}`,
   ].join('\n');
 }

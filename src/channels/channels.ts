@@ -49,6 +49,7 @@ import {
 } from './node-spec.js';
 import { DEFAULT_MAX_QUEUE_BYTES, type QueueStats } from './outgoing-queue.js';
 import type { ConnectionInfo, SendOptions } from './peer-link.js';
+import { type ProbeOptions, startProbes } from './probe-schedule.js';
 import type { RemoteTarget } from './remote.js';
 import type { ChannelsTlsOptions } from './tls.js';
 
@@ -83,8 +84,16 @@ export interface ChannelsOptions {
   readonly handshakeTimeoutMs?: number;
   /** Time allowed to the WebSocket closing handshake before the socket is dropped (default 1 s). */
   readonly closeTimeoutMs?: number;
-  /** Failure detection on idle connections (default: ping after 1 s, down after 3 s). */
+  /**
+   * Keepalive of each idle connection, for links TCP cannot tell are dead (default:
+   * ping after 60 s of silence, down after 180 s).
+   */
   readonly ping?: LivenessOptions;
+  /**
+   * The node's failure detector: one peer probed per period, through others when it
+   * does not answer (default: every 1 s, indirect after 300 ms, 3 helpers).
+   */
+  readonly probe?: ProbeOptions;
   /** Reconnect delays (default: 100 ms doubling to 10 s, full jitter). */
   readonly backoff?: BackoffOptions;
   /** Where this node's metrics go (default the process-wide registry). */
@@ -331,6 +340,7 @@ export class Channels {
   async stop(): Promise<void> {
     if (this.hub.stopped) return;
     this.hub.stopped = true;
+    this.hub.prober.stop();
     const closing = [...this.probes].map((conn) => {
       conn.close(CloseCode.GoingAway, 'node stopping');
       return conn.closed;
@@ -398,6 +408,7 @@ function resolveOptions(options: ChannelsOptions): ChannelHub {
     throw new MissingSecretError();
   }
   const ping = startLiveness(0, options.ping);
+  const probe = startProbes(0, options.probe);
   const backoff = {
     baseMs: options.backoff?.baseMs ?? 100,
     capMs: options.backoff?.capMs ?? 10_000,
@@ -423,6 +434,11 @@ function resolveOptions(options: ChannelsOptions): ChannelHub {
       options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
     ),
     ping: { intervalMs: ping.intervalMs, timeoutMs: ping.timeoutMs },
+    probe: {
+      periodMs: probe.periodMs,
+      ackTimeoutMs: probe.ackTimeoutMs,
+      indirectProbes: probe.indirectProbes,
+    },
     backoff,
     metrics: options.metrics ?? globalMetrics,
     logger,

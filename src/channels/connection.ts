@@ -1,30 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Logger } from '../log/logger.js';
 import type { ChannelCounters } from './channel-counters.js';
 import { CloseCode, describeCloseCode, truncateCloseReason } from './close-codes.js';
 import { decodeFrame, encodeFrame } from './codec.js';
+import {
+  ConnectionHandshake,
+  type ConnectionOptions,
+  type Established,
+} from './connection-handshake.js';
+import { ConnectionLiveness } from './connection-liveness.js';
 import { type Envelope, frame } from './envelope.js';
 import { HandshakeError, NotReachableError } from './errors.js';
-import {
-  type HandshakeAuth,
-  type HandshakeState,
-  type HandshakeStep,
-  startHandshake,
-  stepHandshake,
-} from './handshake.js';
-import type { HandshakeRole } from './handshake-proof.js';
-import {
-  type LivenessOptions,
-  type LivenessState,
-  livenessDeadline,
-  livenessReceived,
-  livenessTick,
-  startLiveness,
-} from './liveness.js';
+import type { HandshakeAuth } from './handshake.js';
+import type { LivenessOptions } from './liveness.js';
 import { DEFAULT_CHANNEL, type NodeSpec } from './node-spec.js';
+import { SocketWriter } from './socket-writer.js';
 import type { ConnectionDirection } from './tie-break.js';
 
 /**
@@ -35,13 +26,7 @@ import type { ConnectionDirection } from './tie-break.js';
  * {@link ConnectionSink} to receive its application frames and its end.
  */
 
-/** What a finished handshake tells the owner of the connection. */
-export interface Established {
-  readonly peer: NodeSpec;
-  readonly channel: string;
-  readonly lane: number;
-  readonly role: HandshakeRole;
-}
+export type { ConnectionOptions, Established } from './connection-handshake.js';
 
 /** How the connection ended. */
 export interface ConnectionEnd {
@@ -75,26 +60,10 @@ export interface ConnectionSettings {
   readonly logger: Logger;
   /** Peers this node blocks: an acceptor refuses their hello before answering it. */
   readonly isBlocked?: (peer: string) => boolean;
+  /** A pong arrived from `peer` (the failure detector answers indirect probes on it). */
+  readonly onPong?: (peer: string) => void;
 }
 
-/** Options of one connection. */
-export type ConnectionOptions =
-  | { readonly role: 'acceptor' }
-  | {
-      readonly role: 'dialer';
-      /** Undefined when dialling a seed address whose node name is unknown. */
-      readonly expectedPeer: string | undefined;
-      readonly channel: string;
-      readonly lane: number;
-      /** For error messages: the address dialled. */
-      readonly target: string;
-    };
-
-const NONCE_BYTES = 32;
-/** Bytes gathered under one cork before they are written anyway. */
-const CORK_FLUSH_BYTES = 64 * 1024;
-/** Largest WebSocket frame header: 2 bytes, 8 of extended length, 4 of mask. */
-const MAX_WS_HEADER_BYTES = 14;
 const OPEN = 1;
 
 /**
@@ -111,41 +80,22 @@ function wsErrorCloseCode(error: Error): number {
 /** One WebSocket connection to a peer; see the module comment. */
 export class Connection {
   /** Resolves once the handshake succeeds; rejects with a HandshakeError or NotReachableError. */
-  /** The round trip of the last answered ping, ms (the peer's `distance`); undefined until one. */
-  rttMs: number | undefined;
-  private pingSent: { readonly seq: number; readonly at: number } | undefined;
   readonly established: Promise<Established>;
+  private readonly handshake: ConnectionHandshake;
   /** Resolves once the socket is closed, whoever closed it. */
   readonly closed: Promise<ConnectionEnd>;
   readonly direction: ConnectionDirection;
   /** Set once established. */
   info: Established | undefined;
 
-  private handshake: HandshakeState | undefined;
-  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
-  private livenessTimer: ReturnType<typeof setTimeout> | undefined;
-  private liveness: LivenessState | undefined;
-  private lastReceivedAt = 0;
+  private readonly liveness: ConnectionLiveness;
+  private readonly writer: SocketWriter;
   private sink: ConnectionSink | undefined;
   /** Frames received between the handshake and `attach`, delivered in order on attach. */
   private early: { frame: Envelope; bytes: number }[] = [];
   private localClose: { code: number; reason: string } | undefined;
   private peerReason: string | undefined;
-  private opened = false;
-  private drainWanted = false;
-  /** The socket under the WebSocket, corked while a turn of the event loop writes frames. */
-  private socket: Duplex | undefined;
-  private corked = false;
-  private corkedBytes = 0;
-  /** Writes whose completion will call `afterWrite`. */
-  private pendingNotify = 0;
-  private drainPoll: ReturnType<typeof setImmediate> | undefined;
   private ended: ConnectionEnd | undefined;
-  private handshakeFailed = false;
-  /** The dialler's hello, held until the socket opens. */
-  private pendingHello: readonly Envelope[] = [];
-  private resolveEstablished!: (e: Established) => void;
-  private rejectEstablished!: (e: Error) => void;
   private resolveClosed!: (e: ConnectionEnd) => void;
 
   constructor(
@@ -154,28 +104,41 @@ export class Connection {
     private readonly options: ConnectionOptions,
     socket?: Duplex,
   ) {
-    this.socket = socket;
-    // a dialler learns its socket from the upgrade response
-    if (socket === undefined)
-      ws.once('upgrade', (res: IncomingMessage) => {
-        this.socket = res.socket;
-      });
-    this.direction = options.role === 'dialer' ? 'outbound' : 'inbound';
-    this.established = new Promise<Established>((resolve, reject) => {
-      this.resolveEstablished = resolve;
-      this.rejectEstablished = reject;
+    this.writer = new SocketWriter(
+      ws,
+      socket,
+      settings.highWaterBytes,
+      settings.counters,
+      () => this.writable,
+      () => this.sink?.drained(this),
+    );
+    // the dialler pings an idle connection; the acceptor watches for silence
+    const side = options.role === 'dialer' ? 'pinger' : 'watcher';
+    this.liveness = new ConnectionLiveness(settings.liveness, side, {
+      writable: () => this.writable,
+      sendPing: (seq) => this.trySend(frame(this.channel, 'ping', { seq })),
+      down: (silentForMs, timeoutMs) =>
+        this.close(
+          CloseCode.PingTimeout,
+          `peer silent for ${Math.round(silentForMs)} ms (timeout ${timeoutMs} ms)`,
+        ),
     });
-    // the owner may never await it (a refused acceptor), so a rejection must not go unhandled
-    this.established.catch(() => undefined);
+    this.direction = options.role === 'dialer' ? 'outbound' : 'inbound';
+    this.handshake = new ConnectionHandshake(settings, options, {
+      send: (f) => this.trySend(f),
+      close: (code, reason) => this.close(code, reason),
+      established: (info) => {
+        this.info = info;
+        this.liveness.start(performance.now());
+      },
+    });
+    this.established = this.handshake.established;
     this.closed = new Promise<ConnectionEnd>((resolve) => {
       this.resolveClosed = resolve;
     });
-    // bounds everything up to the end of the handshake, TCP connect and upgrade included
-    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), settings.handshakeTimeoutMs);
     ws.on('message', (data: Buffer) => this.onMessage(data));
     ws.on('close', (code: number, reason: Buffer) => this.onClose(code, reason.toString('utf8')));
     ws.on('error', (error: Error) => this.onError(error));
-    this.begin();
     if (ws.readyState === OPEN) this.onOpen();
     else ws.once('open', () => this.onOpen());
   }
@@ -197,7 +160,31 @@ export class Connection {
 
   /** Bytes written but not yet handed to the kernel. */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.writer.bufferedAmount;
+  }
+
+  /** The round trip of the last answered ping, ms (the peer's `distance`); undefined until one. */
+  get rttMs(): number | undefined {
+    return this.liveness.rttMs;
+  }
+
+  /** When the peer last sent a frame on this connection (`performance.now()` clock). */
+  get lastHeardAt(): number {
+    return this.liveness.lastHeardAt;
+  }
+
+  /**
+   * Sends a ping now, for the node's failure detector; its pong (like any frame) moves
+   * {@link lastHeardAt} and measures {@link rttMs}.
+   */
+  ping(): void {
+    if (this.info !== undefined) this.liveness.ping();
+  }
+
+  /** Sends a failure-detection frame now, ahead of anything queued. */
+  sendProbe(kind: 'probe_req' | 'probe_ack', target: string): void {
+    if (this.info === undefined) return;
+    this.trySend(frame(this.channel, kind, { target }));
   }
 
   /** Routes application frames and the end of the connection to `sink`. */
@@ -214,42 +201,12 @@ export class Connection {
    * `notify`, its completion is reported even if the socket stays under its mark.
    */
   sendBytes(bytes: Uint8Array, channel: string, notify = false): void {
-    this.settings.counters.recordSent(channel, bytes.byteLength);
-    const socket = this.socket;
-    if (socket !== undefined) {
-      if (!this.corked) {
-        // small frames written in one turn of the event loop leave in one system call
-        this.corked = true;
-        this.corkedBytes = 0;
-        socket.cork();
-        process.nextTick(this.uncork);
-      } else if (this.corkedBytes >= CORK_FLUSH_BYTES) {
-        // enough for one write: send it now, so that the peer starts reading meanwhile
-        this.corkedBytes = 0;
-        socket.uncork();
-        socket.cork();
-      }
-      this.corkedBytes += bytes.byteLength;
-    }
-    // Only a write that may take the socket past its high-water mark needs to report
-    // its completion (callbacks cost): while the socket is above the mark every write
-    // does, so a frame held back always has a completion coming to wake it.
-    if (
-      notify ||
-      this.ws.bufferedAmount + bytes.byteLength + MAX_WS_HEADER_BYTES >=
-        this.settings.highWaterBytes
-    ) {
-      this.pendingNotify++;
-      this.ws.send(bytes, this.afterWrite);
-    } else {
-      this.ws.send(bytes);
-    }
+    this.writer.send(bytes, channel, notify);
   }
 
   /** Asks for one `drained` call once the socket is below its high-water mark again. */
   wantDrain(): void {
-    this.drainWanted = true;
-    if (this.pendingNotify === 0) this.pollDrain();
+    this.writer.wantDrain();
   }
 
   /**
@@ -261,7 +218,7 @@ export class Connection {
     this.localClose = { code, reason };
     this.settings.counters.recordClose(code);
     this.stopTimers();
-    this.failHandshake(new HandshakeError(code, reason));
+    this.handshake.fail(new HandshakeError(code, reason));
     const short = truncateCloseReason(reason);
     if (this.ws.readyState === OPEN) {
       if (short !== reason) {
@@ -279,102 +236,25 @@ export class Connection {
     this.ws.terminate();
   }
 
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.socket?.uncork();
-  };
-
-  private readonly afterWrite = (): void => {
-    this.pendingNotify--;
-    this.checkDrain();
-  };
-
-  private checkDrain(): void {
-    if (!this.drainWanted || !this.writable) return;
-    if (this.ws.bufferedAmount < this.settings.highWaterBytes) {
-      this.drainWanted = false;
-      this.sink?.drained(this);
-    } else if (this.pendingNotify === 0) {
-      this.pollDrain();
-    }
-  }
-
-  /** No write is left to report back: look again on the next turn of the event loop. */
-  private pollDrain(): void {
-    if (this.drainPoll !== undefined) return;
-    this.drainPoll = setImmediate(() => {
-      this.drainPoll = undefined;
-      this.checkDrain();
-    });
-  }
-
-  private begin(): void {
-    const { settings, options } = this;
-    const common = {
-      local: settings.local,
-      cluster: settings.cluster,
-      auth: settings.auth,
-      nonce: randomBytes(NONCE_BYTES),
-    };
-    const step =
-      options.role === 'dialer'
-        ? startHandshake({
-            ...common,
-            role: 'dialer',
-            channel: options.channel,
-            lane: options.lane,
-            ...(options.expectedPeer === undefined ? {} : { expectedPeer: options.expectedPeer }),
-          })
-        : startHandshake({ ...common, role: 'acceptor' });
-    this.handshake = step.state;
-    this.pendingHello = step.send;
-  }
-
   private onOpen(): void {
-    this.opened = true;
-    if (this.localClose !== undefined) return;
-    const hello = this.pendingHello;
-    this.pendingHello = [];
-    for (const f of hello) this.trySend(f);
-  }
-
-  private onHandshakeTimeout(): void {
-    this.handshakeTimer = undefined;
-    if (this.handshake === undefined) return;
-    if (!this.opened && this.options.role === 'dialer') {
-      this.failHandshake(
-        new NotReachableError(this.options.target, 'no connection within the handshake timeout'),
-      );
-      this.close(CloseCode.HandshakeTimeout, 'could not connect in time');
-      return;
-    }
-    this.apply(stepHandshake(this.handshake, { type: 'timeout' }));
+    this.handshake.open(this.localClose !== undefined);
   }
 
   private onMessage(data: Buffer): void {
     // a handshake that failed is over: whatever else the peer sends is ignored
-    if (this.info === undefined && this.handshake === undefined) return;
+    if (this.info === undefined && !this.handshake.running) return;
     const decoded = decodeFrame(data, { maxFrameBytes: this.settings.maxFrameBytes });
     if (!decoded.ok) {
       this.close(decoded.error.code, decoded.error.reason);
       return;
     }
     const received = decoded.frame;
-    if (this.handshake !== undefined) {
+    if (this.handshake.running) {
       this.settings.counters.recordReceived(this.knownChannel(received.ch), data.byteLength);
-      // Refused before this side says anything, so the dialler's handshake fails too.
-      if (received.k === 'hello' && this.settings.isBlocked?.(received.b.spec.name)) {
-        this.handshake = undefined;
-        if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-        this.handshakeTimer = undefined;
-        this.failHandshake(new HandshakeError(CloseCode.Blocked, 'this node blocks you'));
-        this.close(CloseCode.Blocked, 'this node blocks you');
-        return;
-      }
-      this.apply(stepHandshake(this.handshake, { type: 'frame', frame: received }));
+      this.handshake.frame(received);
       return;
     }
-    this.lastReceivedAt = performance.now();
+    this.liveness.heard(performance.now());
     switch (received.k) {
       case 'ping':
         this.settings.counters.recordReceived(this.channel, data.byteLength);
@@ -382,10 +262,8 @@ export class Connection {
         return;
       case 'pong':
         this.settings.counters.recordReceived(this.channel, data.byteLength);
-        if (this.pingSent !== undefined && received.b.seq === this.pingSent.seq) {
-          this.rttMs = performance.now() - this.pingSent.at;
-          this.pingSent = undefined;
-        }
+        this.liveness.pong(received.b.seq);
+        if (this.info !== undefined) this.settings.onPong?.(this.info.peer.name);
         return;
       case 'close':
         this.settings.counters.recordReceived(this.channel, data.byteLength);
@@ -412,65 +290,6 @@ export class Connection {
     return Object.hasOwn(this.settings.local.channels, ch) ? ch : DEFAULT_CHANNEL;
   }
 
-  private apply(step: HandshakeStep): void {
-    for (const f of step.send) this.trySend(f);
-    this.handshake = step.state;
-    const outcome = step.outcome;
-    if (outcome === undefined) return;
-    this.handshake = undefined;
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-    this.handshakeTimer = undefined;
-    if (outcome.type === 'failed') {
-      this.failHandshake(outcome.error);
-      this.close(outcome.error.code, outcome.error.reason);
-      return;
-    }
-    this.info = {
-      peer: outcome.peer,
-      channel: outcome.channel,
-      lane: outcome.lane,
-      role: outcome.role,
-    };
-    const now = performance.now();
-    this.lastReceivedAt = now;
-    this.liveness = startLiveness(now, this.settings.liveness);
-    this.scheduleLiveness(now);
-    this.resolveEstablished(this.info);
-  }
-
-  private scheduleLiveness(now: number): void {
-    if (this.liveness === undefined) return;
-    const wait = Math.max(1, Math.ceil(livenessDeadline(this.liveness) - now));
-    this.livenessTimer = setTimeout(this.onLivenessTimer, wait);
-  }
-
-  private readonly onLivenessTimer = (): void => {
-    this.livenessTimer = undefined;
-    let state = this.liveness;
-    if (state === undefined || !this.writable) return;
-    if (this.lastReceivedAt > state.lastReceivedAt) {
-      state = livenessReceived(state, this.lastReceivedAt);
-    }
-    const now = performance.now();
-    const { state: next, action } = livenessTick(state, now);
-    this.liveness = next;
-    switch (action.type) {
-      case 'ping':
-        this.pingSent = { seq: action.seq, at: now };
-        this.trySend(frame(this.channel, 'ping', { seq: action.seq }));
-        break;
-      case 'down':
-        this.close(
-          CloseCode.PingTimeout,
-          `peer silent for ${Math.round(action.silentForMs)} ms (timeout ${next.timeoutMs} ms)`,
-        );
-        return;
-      case 'none':
-        break;
-    }
-    this.scheduleLiveness(now);
-  };
-
   /** Sends a control frame straight to the socket (they never wait behind the queue). */
   private trySend(envelope: Envelope): void {
     if (this.ws.readyState !== OPEN) return;
@@ -485,17 +304,17 @@ export class Connection {
   }
 
   private onError(error: Error): void {
-    if (this.localClose === undefined && this.opened) {
+    if (this.localClose === undefined && this.handshake.opened) {
       // ws closes the socket itself with this code; count it as this node's close
       const code = wsErrorCloseCode(error);
       this.localClose = { code, reason: error.message };
       this.settings.counters.recordClose(code);
     }
     this.settings.logger.debug('websocket error', { error });
-    if (!this.opened && this.options.role === 'dialer') {
-      this.failHandshake(new NotReachableError(this.options.target, error.message));
+    if (!this.handshake.opened && this.options.role === 'dialer') {
+      this.handshake.fail(new NotReachableError(this.options.target, error.message));
     } else {
-      this.failHandshake(
+      this.handshake.fail(
         new HandshakeError(this.localClose?.code ?? CloseCode.InternalError, error.message),
       );
     }
@@ -509,10 +328,10 @@ export class Connection {
         : { code, reason: this.peerReason ?? reason, byPeer: true };
     if (end.byPeer) this.settings.counters.recordPeerClose(code);
     this.ended = end;
-    if (this.options.role === 'dialer' && !this.opened) {
-      this.failHandshake(new NotReachableError(this.options.target, 'connection refused or lost'));
+    if (this.options.role === 'dialer' && !this.handshake.opened) {
+      this.handshake.fail(new NotReachableError(this.options.target, 'connection refused or lost'));
     } else {
-      this.failHandshake(
+      this.handshake.fail(
         new HandshakeError(end.code, end.reason || `closed: ${describeCloseCode(end.code)}`),
       );
     }
@@ -520,20 +339,9 @@ export class Connection {
     this.resolveClosed(end);
   }
 
-  /** Rejects `established` if the handshake has not finished; later calls are no-ops. */
-  private failHandshake(error: Error): void {
-    if (this.info !== undefined || this.handshakeFailed) return;
-    this.handshakeFailed = true;
-    this.handshake = undefined;
-    this.rejectEstablished(error);
-  }
-
   private stopTimers(): void {
-    if (this.drainPoll !== undefined) clearImmediate(this.drainPoll);
-    this.drainPoll = undefined;
-    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
-    if (this.livenessTimer !== undefined) clearTimeout(this.livenessTimer);
-    this.handshakeTimer = undefined;
-    this.livenessTimer = undefined;
+    this.writer.stop();
+    this.liveness.stop();
+    this.handshake.stop();
   }
 }

@@ -43,6 +43,14 @@ export interface PingBody {
   readonly seq: number;
 }
 
+/**
+ * Failure detection through a third node: `probe_req` asks the receiver to probe
+ * `target` on the sender's behalf, `probe_ack` reports that `target` answered it.
+ */
+export interface ProbeBody {
+  readonly target: string;
+}
+
 /** An application message on a channel. */
 export interface DataBody {
   readonly msg: unknown;
@@ -101,6 +109,10 @@ export type ProofFrame = Frame<'proof', ProofBody>;
 export type PingFrame = Frame<'ping', PingBody>;
 /** Liveness answer. */
 export type PongFrame = Frame<'pong', PingBody>;
+/** Indirect probe request. */
+export type ProbeReqFrame = Frame<'probe_req', ProbeBody>;
+/** Indirect probe answer. */
+export type ProbeAckFrame = Frame<'probe_ack', ProbeBody>;
 /** Application message. */
 export type DataFrame = Frame<'data', DataBody>;
 /** Remote cast. */
@@ -120,6 +132,8 @@ export type Envelope =
   | ProofFrame
   | PingFrame
   | PongFrame
+  | ProbeReqFrame
+  | ProbeAckFrame
   | DataFrame
   | CastFrame
   | CallFrame
@@ -136,6 +150,8 @@ export const FRAME_KINDS: readonly FrameKind[] = [
   'proof',
   'ping',
   'pong',
+  'probe_req',
+  'probe_ack',
   'data',
   'cast',
   'call',

@@ -142,6 +142,14 @@ function validateBody(
       }
       return ok(frame(ch, kind, { seq: b.seq as number }));
     }
+    case 'probe_req':
+    case 'probe_ack': {
+      const b = fields(raw, ['target'], [], kind);
+      if (typeof b === 'string') return b;
+      const issue = nameProblem(b.target);
+      if (issue !== undefined) return `${kind}.target ${issue}`;
+      return ok(frame(ch, kind, { target: b.target as string }));
+    }
     case 'data': {
       const b = fields(raw, ['msg'], ['partitionKey', 'monotonicKey'], kind);
       if (typeof b === 'string') return b;

@@ -9,23 +9,21 @@ import { CloseCode } from './close-codes.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { NotReachableError } from './errors.js';
 import type { HandshakeAuth } from './handshake.js';
+import type { LinkHost, PeerEvent, RemoteHost } from './link-host.js';
 import type { LivenessOptions } from './liveness.js';
 import { MeteredCounters } from './metrics.js';
 import { scopedName } from './names.js';
 import type { ListenAddr, NodeSpec } from './node-spec.js';
 import type { PeerLink } from './peer-link.js';
+import type { ProbeOptions } from './probe-schedule.js';
+import { Prober } from './prober.js';
 import { RemoteCalls } from './remote.js';
 import { type ChannelsTlsOptions, tlsClientOptions } from './tls.js';
 
 /** An application data frame handler: `(peer, channel, msg)`. */
 export type DataHandler = (peer: string, channel: string, msg: unknown) => void;
 
-/** A peer came up (its first connection finished the handshake) or went down (its last one closed). */
-export interface PeerEvent {
-  readonly type: 'up' | 'down';
-  readonly peer: string;
-  readonly spec?: NodeSpec;
-}
+export type { PeerEvent } from './link-host.js';
 
 /** A peer event handler. */
 export type PeerEventHandler = (event: PeerEvent) => void;
@@ -43,6 +41,7 @@ export interface ChannelsConfig {
   readonly handshakeTimeoutMs: number;
   readonly closeTimeoutMs: number;
   readonly ping: Required<LivenessOptions>;
+  readonly probe: Required<ProbeOptions>;
   readonly backoff: Required<BackoffOptions>;
   readonly metrics: MetricsRegistry;
   readonly logger: Logger;
@@ -55,12 +54,14 @@ export interface ChannelsConfig {
  * the links by peer and the pending remote calls. Only the actors change the links;
  * everything here runs on the one JavaScript thread, so no locking is needed.
  */
-export class ChannelHub {
+export class ChannelHub implements LinkHost, RemoteHost {
   /** This node's spec; listen ports are filled in once the listener has bound them. */
   local: NodeSpec;
   readonly name: string;
   readonly counters: MeteredCounters;
   readonly remote: RemoteCalls;
+  /** The node's failure detector over every link. */
+  readonly prober: Prober;
   /** The links by peer name, registered by each channel actor while it runs. */
   readonly links = new Map<string, PeerLink>();
   /** Peers this node refuses: no dial, no adoption, no sends (see `Channels.block`). */
@@ -88,6 +89,24 @@ export class ChannelHub {
     this.name = spec.name;
     this.counters = new MeteredCounters(config.metrics, Object.keys(spec.channels));
     this.remote = new RemoteCalls(this);
+    this.prober = new Prober(
+      {
+        upPeers: () => {
+          const out: string[] = [];
+          for (const [peer, link] of this.links) if (link.up) out.push(peer);
+          return out;
+        },
+        lastHeardAt: (peer) => this.links.get(peer)?.lastHeardAt() ?? Number.NEGATIVE_INFINITY,
+        ping: (peer) => this.links.get(peer)?.probe(),
+        sendProbe: (peer, kind, target) => this.links.get(peer)?.sendProbe(kind, target),
+        silent: (peer, silentForMs) => {
+          this.config.logger.info('peer silent: closing its connections', { peer, silentForMs });
+          this.links.get(peer)?.declareSilent(silentForMs);
+        },
+      },
+      config.probe,
+      config.rng,
+    );
     this.listening = new Promise((resolve) => {
       this.markListening = resolve;
     });
@@ -126,6 +145,7 @@ export class ChannelHub {
       counters: this.counters,
       logger: this.config.logger,
       isBlocked: (peer) => this.blocked.has(peer),
+      onPong: (peer) => this.prober.onPong(peer),
     };
   }
 
@@ -258,8 +278,11 @@ export class ChannelHub {
   /** Tells every subscriber that a peer went up or down. */
   emitPeer(event: PeerEvent): void {
     this.counters.peerEvents.inc({ type: event.type });
-    if (event.type === 'up') this.counters.peersUp.inc();
-    else this.counters.peersUp.dec();
+    if (event.type === 'up') {
+      this.counters.peersUp.inc();
+      this.prober.peerUp();
+    }
+    if (event.type === 'down') this.counters.peersUp.dec();
     this.config.logger.info(`peer ${event.type}`, { peer: event.peer });
     if (event.type === 'down') this.remote.peerDown(event.peer);
     for (const handler of [...this.peerHandlers]) {
@@ -269,6 +292,16 @@ export class ChannelHub {
         this.config.logger.error('peer event handler threw', { event: event.type, error });
       }
     }
+  }
+
+  /** {@link LinkHost}: true while `ref` is the actor registered for `peer`'s link. */
+  isCurrentLink(peer: string, ref: unknown): boolean {
+    return this.links.get(peer)?.ref === ref;
+  }
+
+  /** {@link RemoteHost}: the link to `peer`, if there is one. */
+  route(peer: string): PeerLink | undefined {
+    return this.links.get(peer);
   }
 
   /** True when `peer` has a live connection. */

@@ -4,9 +4,17 @@ import { type ChannelTable, negotiateChannels, resolveChannel } from './channel-
 import { CloseCode } from './close-codes.js';
 import { encodeDataFrameView, encodeFrameView, ownedFrame } from './codec.js';
 import type { Connection, ConnectionEnd, ConnectionSink } from './connection.js';
+import {
+  afterAdopt,
+  afterClose,
+  afterDialFailure,
+  dialAddress,
+  dropsOtherConnections,
+  isSessionSlot,
+} from './dial-policy.js';
 import type { DataBody, Envelope, MessageKey } from './envelope.js';
 import { HandshakeError, QueueFullError, UnknownPeerError } from './errors.js';
-import type { ChannelHub } from './hub.js';
+import type { LinkHost } from './link-host.js';
 import { DEFAULT_CHANNEL, type NodeSpec } from './node-spec.js';
 import { type EnqueueRequest, OutgoingQueue, type QueueStats } from './outgoing-queue.js';
 import { resolveDuplicate } from './tie-break.js';
@@ -58,10 +66,8 @@ interface Slot {
  * `QueueFullError` to its caller and so that a message costs no mailbox hop; it only
  * reads the slots the control plane maintains.
  *
- * Who dials: the node that established the peer's `default` lane-0 connection (the
- * session) dials the other slots. After a loss, each side redials what it had dialled;
- * once the peer is down, both sides redial only the session slot, with jittered
- * backoff, and the tie-break settles the rare simultaneous success.
+ * Who dials and when is decided by `dial-policy.ts`; which of two connections of a
+ * slot survives, by `tie-break.ts`. This class carries the decisions out.
  */
 export class PeerLink implements ConnectionSink {
   spec: NodeSpec;
@@ -74,7 +80,7 @@ export class PeerLink implements ConnectionSink {
   private stopping = false;
 
   constructor(
-    private readonly hub: ChannelHub,
+    private readonly hub: LinkHost,
     readonly peer: string,
     spec: NodeSpec,
     private readonly ctx: ServerContext,
@@ -122,6 +128,38 @@ export class PeerLink implements ConnectionSink {
       }
     }
     return out;
+  }
+
+  /** When the peer last sent a frame on any connection, or -Infinity. */
+  lastHeardAt(): number {
+    let at = Number.NEGATIVE_INFINITY;
+    for (const conn of this.currentConnections()) at = Math.max(at, conn.lastHeardAt);
+    return at;
+  }
+
+  /** Pings the peer on its session connection (or any other one it has). */
+  probe(): void {
+    this.sessionConnection()?.ping();
+  }
+
+  /** Sends a failure-detection frame on the session connection. */
+  sendProbe(kind: 'probe_req' | 'probe_ack', target: string): void {
+    this.sessionConnection()?.sendProbe(kind, target);
+  }
+
+  /**
+   * The failure detector found the peer silent: every connection is closed as timed
+   * out, and the link goes down and redials like after any other loss.
+   */
+  declareSilent(silentForMs: number): void {
+    const reason = `peer silent for ${Math.round(silentForMs)} ms and unreachable through others`;
+    for (const conn of this.currentConnections()) conn.close(CloseCode.PingTimeout, reason);
+  }
+
+  private sessionConnection(): Connection | undefined {
+    const session = this.slots.get(DEFAULT_CHANNEL)?.[0]?.current;
+    if (session?.writable) return session;
+    return this.currentConnections().find((c) => c.writable);
   }
 
   // ---- data plane ------------------------------------------------------------------
@@ -219,6 +257,12 @@ export class PeerLink implements ConnectionSink {
       case 'call_error':
         this.hub.remote.onCallError(this.peer, received.b);
         return;
+      case 'probe_req':
+        this.hub.prober.onProbeReq(this.peer, received.b.target);
+        return;
+      case 'probe_ack':
+        this.hub.prober.onProbeAck(this.peer, received.b.target);
+        return;
       default:
         conn.close(CloseCode.HandshakeProtocol, `unexpected ${received.k} frame`);
     }
@@ -314,11 +358,9 @@ export class PeerLink implements ConnectionSink {
       this.hub.emitPeer({ type: 'up', peer: this.peer, spec: this.spec });
     }
     this.pump(info.channel, info.lane);
-    if (info.channel === DEFAULT_CHANNEL && info.lane === 0 && conn.direction === 'outbound') {
-      this.fill();
-    } else {
-      this.scheduleFill();
-    }
+    const isSession = isSessionSlot(info.channel, info.lane, DEFAULT_CHANNEL);
+    if (afterAdopt(isSession, conn.direction) === 'fill_now') this.fill();
+    else this.scheduleFill();
   }
 
   private onClosed(conn: Connection, end: ConnectionEnd): void {
@@ -329,25 +371,32 @@ export class PeerLink implements ConnectionSink {
     if (slot === undefined) return;
     slot.current = undefined;
     if (this.stopping) return;
-    if (!end.byPeer && end.code === CloseCode.PingTimeout) {
-      // one silent connection means a silent peer: drop the rest at once too
+    if (dropsOtherConnections(end.code, end.byPeer)) {
       for (const other of this.currentConnections()) {
         other.close(CloseCode.PingTimeout, 'the peer stopped answering on another connection');
         this.clearSlotOf(other);
       }
     }
-    if (this.currentConnections().length === 0) {
-      this.up = false;
-      this.cancelAllTimers();
-      this.hub.emitPeer({ type: 'down', peer: this.peer });
-      const session = this.slots.get(DEFAULT_CHANNEL)?.[0];
-      if (session !== undefined) this.scheduleRedial(session);
-      return;
-    }
-    if (end.code !== CloseCode.DuplicateConnection && conn.direction === 'outbound') {
-      this.scheduleRedial(slot);
-    } else {
-      this.scheduleFill();
+    const next = afterClose(this.currentConnections().length, end.code, conn.direction);
+    switch (next) {
+      case 'peer_down': {
+        this.up = false;
+        this.cancelAllTimers();
+        this.hub.emitPeer({ type: 'down', peer: this.peer });
+        const session = this.slots.get(DEFAULT_CHANNEL)?.[0];
+        if (session !== undefined) this.scheduleRedial(session);
+        return;
+      }
+      case 'redial_slot':
+        this.scheduleRedial(slot);
+        return;
+      case 'fill_later':
+        this.scheduleFill();
+        return;
+      default: {
+        const unknown: never = next;
+        throw new TypeError(`unknown close decision ${String(unknown)}`);
+      }
     }
   }
 
@@ -361,13 +410,15 @@ export class PeerLink implements ConnectionSink {
     if (slot === undefined || slot.dialing !== conn) return;
     slot.dialing = undefined;
     if (this.stopping || slot.current !== undefined) return;
-    if (error instanceof HandshakeError && error.code === CloseCode.DuplicateConnection) {
-      // the peer kept a connection of its own for this slot; it is on its way
+    const duplicate =
+      error instanceof HandshakeError && error.code === CloseCode.DuplicateConnection;
+    const isSession = isSessionSlot(slot.channel, slot.lane, DEFAULT_CHANNEL);
+    const next = afterDialFailure(duplicate, this.up, isSession);
+    if (next === 'fill_later') {
       this.scheduleFill();
       return;
     }
-    const isSession = slot.channel === DEFAULT_CHANNEL && slot.lane === 0;
-    if (this.up || isSession) this.scheduleRedial(slot);
+    if (next === 'redial') this.scheduleRedial(slot);
     this.hub.config.logger.debug('dial failed', {
       peer: this.peer,
       channel: slot.channel,
@@ -378,8 +429,7 @@ export class PeerLink implements ConnectionSink {
 
   private dial(slot: Slot): void {
     if (this.stopping || slot.current !== undefined || slot.dialing !== undefined) return;
-    const addrs = this.spec.listenAddrs;
-    const addr = addrs[slot.backoff.attempt % addrs.length];
+    const addr = dialAddress(this.spec.listenAddrs, slot.backoff.attempt);
     if (addr === undefined) return;
     let conn: Connection;
     try {
@@ -400,7 +450,7 @@ export class PeerLink implements ConnectionSink {
 
   /** Delivers a message to this link's actor; if the actor is gone, drops the connection. */
   private notify(self: ServerContext['self'], msg: LinkMessage & { conn: Connection }): void {
-    if (this.hub.links.get(this.peer)?.ref !== self) {
+    if (!this.hub.isCurrentLink(this.peer, self)) {
       if (msg.type === 'dialed' && msg.error === undefined) {
         msg.conn.close(CloseCode.GoingAway, 'the channel that dialled this connection stopped');
       }

@@ -24,7 +24,7 @@ import {
   RemoteNoProcError,
 } from './errors.js';
 import { MAX_TEXT_LENGTH, MAX_TIMEOUT_MS } from './frame-schema.js';
-import type { ChannelHub } from './hub.js';
+import type { RemoteHost, RemoteInbound } from './link-host.js';
 import { scopedName } from './names.js';
 
 /** A remote process: the service name it is registered under on `node`. */
@@ -49,11 +49,11 @@ interface Pending {
  * process registered as `scopedName(name, thisNode)`, and a call's outcome goes back
  * over the channel it came on.
  */
-export class RemoteCalls {
+export class RemoteCalls implements RemoteInbound {
   private nextRef = 0;
   private readonly pending = new Map<number, Pending>();
 
-  constructor(private readonly hub: ChannelHub) {}
+  constructor(private readonly hub: RemoteHost) {}
 
   /** Calls in flight (for tests and introspection). */
   get size(): number {
@@ -73,7 +73,7 @@ export class RemoteCalls {
       return Promise.reject(new RangeError(`call timeout must be > 0 (got ${timeoutMs})`));
     }
     if (this.hub.stopped) return Promise.reject(new ChannelsStoppedError(this.hub.name));
-    const link = this.hub.links.get(peer);
+    const link = this.hub.route(peer);
     if (link === undefined || (!link.up && !link.connecting)) {
       return Promise.reject(new PeerDownError(peer));
     }
@@ -171,7 +171,7 @@ export class RemoteCalls {
   }
 
   private answer(peer: string, envelope: Envelope, body: CallBody): void {
-    const link = this.hub.links.get(peer);
+    const link = this.hub.route(peer);
     if (link === undefined) return;
     try {
       link.sendFrame(envelope);

@@ -83,14 +83,29 @@ export interface NodeOptions {
   readonly heartbeat?: { readonly intervalMs: number };
   /** ms between periodic membership gossip. Default 10000. */
   readonly periodicInterval?: number;
+  /** Members each periodic membership gossip goes to, in turn. Default 3. */
+  readonly periodicFanout?: number;
   /**
    * Remove a member from the cluster once every channel to it has been down this long
    * (ms; 0 = never). Default 60000. A node that was removed while alive (a partition
    * longer than this) comes back by itself once it reaches the others again.
    */
   readonly downAfterMs?: number;
-  /** Failure detection on idle connections. Default: ping after 1 s, down after 3 s. */
+  /**
+   * Keepalive of each idle connection, for links TCP cannot tell are dead. Default:
+   * ping after 60 s of silence, down after 180 s.
+   */
   readonly ping?: { readonly intervalMs?: number; readonly timeoutMs?: number };
+  /**
+   * Failure detection (SWIM-style): one peer probed per period, through up to
+   * `indirectProbes` others when it does not answer within `ackTimeoutMs`. Default:
+   * every 1 s, indirect after 300 ms, 3 helpers.
+   */
+  readonly probe?: {
+    readonly periodMs?: number;
+    readonly ackTimeoutMs?: number;
+    readonly indirectProbes?: number;
+  };
   readonly tls?: ChannelsTlsOptions;
   /** Run inside the caller's nact system instead of a new one. */
   readonly system?: SystemRef;

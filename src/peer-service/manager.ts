@@ -41,6 +41,8 @@ export interface ManagerArgs {
   readonly eventsName: string;
   readonly dataDir: string | undefined;
   readonly periodicInterval: number;
+  /** Members each periodic gossip goes to; see `FullMembershipOptions.periodicFanout`. */
+  readonly periodicFanout: number;
   /** Reap a member down this long (0 = never); see `FullMembershipOptions.downAfterMs`. */
   readonly downAfterMs: number;
   readonly joinTimeoutMs: number;
@@ -271,7 +273,11 @@ export const managerBehaviour: GenServer<
 > = {
   async init(args, ctx) {
     const restored = await loadRestored(args);
-    const options = { periodicInterval: args.periodicInterval, downAfterMs: args.downAfterMs };
+    const options = {
+      periodicInterval: args.periodicInterval,
+      downAfterMs: args.downAfterMs,
+      periodicFanout: args.periodicFanout,
+    };
     let init: ReturnType<typeof initFullMembership>;
     try {
       init = initFullMembership({ spec: args.transport.spec, now: args.now(), restored, options });

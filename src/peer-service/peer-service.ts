@@ -33,6 +33,9 @@ import {
 } from './subscribers.js';
 import type { HostPort, PeerTransport } from './transport.js';
 
+/** Members each periodic gossip round of the full overlay goes to, by default. */
+export const DEFAULT_PERIODIC_FANOUT = 3;
+
 /** Options of {@link startPeerService}. */
 export interface PeerServiceOptions {
   readonly transport: PeerTransport;
@@ -56,6 +59,11 @@ export interface PeerServiceOptions {
   readonly dataDir?: string;
   /** ms between periodic gossip rounds. Default 10000. */
   readonly periodicInterval?: number;
+  /**
+   * Full overlay: members each periodic gossip round goes to, in turn (default 3), so
+   * that a node's idle cost does not grow with the cluster. Changes still go to all.
+   */
+  readonly periodicFanout?: number;
   /**
    * Full overlay: remove a member whose every channel has been down this long
    * (0 = never). HyParView: keep a peer found down out of the passive views this
@@ -157,6 +165,7 @@ export function peerServiceChildSpec(options: PeerServiceOptions): {
     eventsName,
     dataDir: options.dataDir,
     periodicInterval: options.periodicInterval ?? 10_000,
+    periodicFanout: options.periodicFanout ?? DEFAULT_PERIODIC_FANOUT,
     downAfterMs: options.downAfterMs ?? 0,
     joinTimeoutMs: options.joinTimeoutMs ?? 10_000,
     logger,

@@ -17,6 +17,7 @@ describe('cluster benchmark', () => {
       killAfterMs: 100,
       idleMs: 200,
       phaseTimeoutMs: 20_000,
+      build: 0,
     })) as Record<string, Record<string, unknown>>;
     expect(r.nodes).toBe(3);
     for (const phase of ['first', 'lat', 'tp', 'raw', 'kill'])

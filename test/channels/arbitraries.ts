@@ -96,6 +96,8 @@ export const envelopeArb: fc.Arbitrary<Envelope> = channelNameArb.chain((ch) =>
     bytesArb(32, 32).map((mac) => frame(ch, 'proof', { mac })),
     fc.nat({ max: Number.MAX_SAFE_INTEGER }).map((seq) => frame(ch, 'ping', { seq })),
     fc.nat({ max: Number.MAX_SAFE_INTEGER }).map((seq) => frame(ch, 'pong', { seq })),
+    nameArb.map((target) => frame(ch, 'probe_req', { target })),
+    nameArb.map((target) => frame(ch, 'probe_ack', { target })),
     fc
       .record(
         { msg: plainDataArb, partitionKey: messageKeyArb, monotonicKey: messageKeyArb },

@@ -98,6 +98,8 @@ describe('decodeFrame never throws', () => {
       'proof',
       'ping',
       'pong',
+      'probe_req',
+      'probe_ack',
       'data',
       'cast',
       'call',

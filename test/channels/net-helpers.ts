@@ -11,7 +11,7 @@ import {
 } from '../../src/actors/index.js';
 import { type Channels, type ChannelsOptions, startChannels } from '../../src/channels/channels.js';
 import { decodeFrame, encodeFrame } from '../../src/channels/codec.js';
-import type { Envelope } from '../../src/channels/envelope.js';
+import { type Envelope, frame } from '../../src/channels/envelope.js';
 import { HandshakeError } from '../../src/channels/errors.js';
 import {
   type HandshakeOutcome,
@@ -250,6 +250,16 @@ export class RawPeer {
         this.ws.off('message', onMessage);
         resolve({ type: 'failed', error: new HandshakeError(0, 'closed') });
       });
+    });
+  }
+
+  /** From now on, answers every ping with its pong, as a live node does. */
+  answerPings(): void {
+    this.ws.on('message', (data: Buffer) => {
+      const decoded = decodeFrame(data);
+      if (decoded.ok && decoded.frame.k === 'ping') {
+        this.ws.send(encodeFrame(frame(decoded.frame.ch, 'pong', { seq: decoded.frame.b.seq })));
+      }
     });
   }
 

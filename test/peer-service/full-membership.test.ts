@@ -403,3 +403,45 @@ describe('full membership: serialisation and options', () => {
     expect(() => fullMembershipOptions({ periodicInterval: 0 })).toThrow(InvalidOptionsError);
   });
 });
+
+describe('full membership: periodic gossip fanout', () => {
+  const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+  function formed(fanout: number): MembershipNetwork {
+    const net = new MembershipNetwork();
+    net.options = { periodicFanout: fanout };
+    for (const name of names) net.add(name);
+    for (const name of names.slice(1)) net.join(name, 'a');
+    net.run();
+    return net;
+  }
+  const gossipTargets = (effects: ReturnType<MembershipNetwork['step']>) =>
+    effects.flatMap((e) => (e.type === 'send' && e.msg.type === 'gossip' ? [e.to] : []));
+
+  it('sends each periodic round to at most the fanout of members', () => {
+    const net = formed(2);
+    const effects = net.step('a', { type: 'timer', key: { type: 'periodic' } });
+    expect(gossipTargets(effects)).toHaveLength(2);
+  });
+
+  it('reaches every member in turn over as many rounds as it takes', () => {
+    const net = formed(2);
+    const reached = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      const effects = net.step('a', { type: 'timer', key: { type: 'periodic' } });
+      for (const to of gossipTargets(effects)) reached.add(to);
+    }
+    expect([...reached].sort()).toEqual(names.filter((n) => n !== 'a'));
+  });
+
+  it('gossips to every member each round by default, as Partisan', () => {
+    expect(fullMembershipOptions().periodicFanout).toBe(Number.POSITIVE_INFINITY);
+    const net = formed(Number.POSITIVE_INFINITY);
+    const effects = net.step('a', { type: 'timer', key: { type: 'periodic' } });
+    expect(gossipTargets(effects).sort()).toEqual(names.filter((n) => n !== 'a'));
+  });
+
+  it('refuses a fanout that is not a positive integer', () => {
+    expect(() => fullMembershipOptions({ periodicFanout: 0 })).toThrow(InvalidOptionsError);
+    expect(() => fullMembershipOptions({ periodicFanout: 1.5 })).toThrow(InvalidOptionsError);
+  });
+});

@@ -41,12 +41,23 @@ export interface FullMembershipOptions {
    * other's tombstones, and must still meet.
    */
   readonly downAfterMs: number;
+  /**
+   * Members the `periodic` timer gossips the whole state to, taken in turn (name
+   * order, continuing where the last period stopped), so that a node's idle cost does
+   * not grow with the cluster; changes are still gossiped to every member at once.
+   * Infinity (Partisan's behaviour) gossips to every member each period.
+   */
+  readonly periodicFanout: number;
 }
 
-/** Partisan's defaults (no reaping; a node enables it, see `downAfterMs` of `startNode`). */
+/**
+ * Partisan's defaults (no reaping, periodic gossip to every member; a node enables
+ * reaping and bounds the fanout, see `downAfterMs` of `startNode`).
+ */
 export const defaultFullMembershipOptions: FullMembershipOptions = {
   periodicInterval: 10_000,
   downAfterMs: 0,
+  periodicFanout: Number.POSITIVE_INFINITY,
 };
 
 /** How many removed-but-maybe-alive peers are remembered and probed (oldest forgotten). */
@@ -62,6 +73,10 @@ export function fullMembershipOptions(
   }
   if (!Number.isSafeInteger(options.downAfterMs) || options.downAfterMs < 0) {
     throw new InvalidOptionsError('downAfterMs must be a non-negative integer');
+  }
+  const fanout = options.periodicFanout;
+  if (!(fanout === Number.POSITIVE_INFINITY || (Number.isSafeInteger(fanout) && fanout >= 1))) {
+    throw new InvalidOptionsError('periodicFanout must be a positive integer or Infinity');
   }
   return options;
 }
@@ -114,6 +129,8 @@ export interface FullMembershipState {
   readonly lost: Map<string, NodeSpec>;
   /** Set by `leave` until the next `join`: a node that left ignores membership messages. */
   left: boolean;
+  /** The last member the `periodic` gossip went to, when its fanout is bounded. */
+  gossipCursor: string;
 }
 
 /** Arguments of {@link initFullMembership}. */
@@ -165,6 +182,7 @@ export function initFullMembership(init: FullMembershipInit): {
     down: new Map(),
     lost: new Map(),
     left: false,
+    gossipCursor: '',
   };
   const effects: FullMembershipEffect[] = [];
   maintainAcks(state);
@@ -485,7 +503,7 @@ function tick(state: FullMembershipState, out: FullMembershipEffect[]): void {
   const acked = maintainAcks(state);
   const collected = collectTombstones(state);
   if (acked || collected) state.version++;
-  gossipToMembers(state, out, undefined);
+  periodicGossip(state, out);
   if (state.lost.size > 0 && !state.left) {
     const msg: MembershipMessage = { type: 'gossip', state: toData(state.crdt) };
     for (const spec of state.lost.values()) out.push({ type: 'probe', spec, msg });
@@ -641,6 +659,32 @@ function gossipToMembers(
     msg ??= { type: 'gossip', state: toData(state.crdt) };
     out.push({ type: 'send', to: name, msg });
   }
+}
+
+/** The `periodic` gossip: to every member, or to the next `periodicFanout` of them in turn. */
+function periodicGossip(state: FullMembershipState, out: FullMembershipEffect[]): void {
+  const fanout = state.options.periodicFanout;
+  const members: string[] = [];
+  for (const [name, entry] of state.crdt.entries) {
+    if (entry.kind === 'alive' && name !== state.self) members.push(name);
+  }
+  if (members.length <= fanout) {
+    gossipToMembers(state, out, undefined);
+    return;
+  }
+  members.sort(compareCodeUnits);
+  const after = members.findIndex((name) => compareCodeUnits(name, state.gossipCursor) > 0);
+  const start = after < 0 ? 0 : after;
+  const msg: MembershipMessage = { type: 'gossip', state: toData(state.crdt) };
+  for (let i = 0; i < fanout; i++) {
+    const to = members[(start + i) % members.length] as string;
+    out.push({ type: 'send', to, msg });
+    state.gossipCursor = to;
+  }
+}
+
+function compareCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
