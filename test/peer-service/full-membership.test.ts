@@ -129,6 +129,27 @@ describe('full membership: leave', () => {
     expect(net.node('c').incarnation).toBeGreaterThan(before);
   });
 
+  it('issues whole-number incarnations from a clock with a fraction, as the wire requires', () => {
+    // A refutation issued at a fractional time was rejected by every receiver's parser.
+    const net = cluster('a', 'b', 'c');
+    net.now += 0.25;
+    net.step('a', { type: 'remove', name: 'c' });
+    net.run();
+    expect(Number.isSafeInteger(net.node('c').incarnation)).toBe(true);
+    const incarnations = net
+      .take('c', 'send')
+      .flatMap((e) => (e.msg.type === 'joinRequest' ? [] : e.msg.state.entries))
+      .map((entry) => entry.incarnation);
+    expect(incarnations.length).toBeGreaterThan(0);
+    expect(incarnations.filter((n) => !Number.isSafeInteger(n))).toEqual([]);
+  });
+
+  it('starts with a whole-number incarnation from a clock with a fraction', () => {
+    const net = new MembershipNetwork();
+    net.now = 1000.5;
+    expect(Number.isSafeInteger(net.add('a').incarnation)).toBe(true);
+  });
+
   it('leave(name) of a dead node removes it everywhere', () => {
     const net = cluster('a', 'b', 'c');
     net.unreachable.add('c');

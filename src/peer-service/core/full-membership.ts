@@ -159,7 +159,11 @@ export function initFullMembership(init: FullMembershipInit): {
   const options = fullMembershipOptions(init.options);
   let crdt = init.restored === undefined ? emptyCrdt() : fromData(init.restored);
   const prior = crdt.entries.get(self);
-  const incarnation = Math.max(init.now, prior === undefined ? 0 : prior.incarnation + 1);
+  // Whole milliseconds: the wire accepts integers only, and a clock may carry a fraction.
+  const incarnation = Math.max(
+    Math.floor(init.now),
+    prior === undefined ? 0 : prior.incarnation + 1,
+  );
   let epoch = prior?.epoch ?? 0;
   // Removed while down: the old view is no longer ours, and the next life starts.
   if (prior?.kind === 'removed') {
@@ -570,7 +574,7 @@ function reincarnate(
   ctx: MembershipContext,
 ): void {
   state.epoch = Math.max(state.epoch, epoch);
-  state.incarnation = Math.max(ctx.now, floor + 1, state.incarnation + 1);
+  state.incarnation = Math.max(Math.floor(ctx.now), floor + 1, state.incarnation + 1);
   state.crdt.entries.set(state.self, ownEntry(state));
   state.version++;
 }

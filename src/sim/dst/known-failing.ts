@@ -5,9 +5,8 @@
  * passes, so the list is exact: a fix that makes one pass must remove it, and a
  * regression that adds one fails the test. Empty, the test asserts a clean batch.
  *
- * What is left on main (seeds 0-99): `random/full#82`, oracle `trees`: once settled,
- * n3 is reached only lazily in n0's tree (the exchange race of docs/dst.md: a copy
- * that came through an exchange with no i_have before it, so the core cannot tell
- * the eager copy that follows is the tree's only path).
+ * Nothing is left on main for seeds 0-99: the last entry, `random/full#82` (a copy
+ * that came through an exchange before the tree's copy, whose duplicate pruned the
+ * node's only path), is fixed by the duplicate rules of `duplicate-path.ts`.
  */
-export const KNOWN_FAILING: readonly string[] = ['random/full#82'];
+export const KNOWN_FAILING: readonly string[] = [];
