@@ -344,6 +344,8 @@ export async function startNode(options: NodeOptions): Promise<PlumtreeNode> {
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.periodicInterval ? { periodicInterval: options.periodicInterval } : {}),
     ...(options.periodicFanout ? { periodicFanout: options.periodicFanout } : {}),
+    // The same bound for `node.join()` as for the seeds joined at start.
+    ...(options.joinTimeoutMs !== undefined ? { joinTimeoutMs: options.joinTimeoutMs } : {}),
     downAfterMs: options.downAfterMs ?? DEFAULT_DOWN_AFTER_MS,
     ...(options.overlay ? { overlay: options.overlay } : {}),
     ...(options.hyparview ? { hyparview: options.hyparview } : {}),

@@ -46,7 +46,7 @@ export interface NodeOptions {
   readonly dnsServer?: string;
   /** ms between lookups of `dns:` and `srv:` seeds once the node has joined. Default 5000. */
   readonly discoveryIntervalMs?: number;
-  /** How long start-up keeps retrying the seeds. Default 10000 ms. */
+  /** How long start-up keeps retrying the seeds, and how long `join()` waits for an answer. Default 10000 ms. */
   readonly joinTimeoutMs?: number;
   readonly broadcast?: {
     /** The user's handlers; the built-in metadata store (and heartbeat, if on) are added. */
