@@ -4,7 +4,7 @@
  * process. It records when each benchmark message arrives and answers the parent's
  * questions (arrivals, CPU time and RSS from the OS, metrics) over IPC.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { Packr } from 'msgpackr';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -217,7 +217,13 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
     case 'usage': {
       const u = process.cpuUsage();
       const m = process.memoryUsage();
-      return { cpuMs: (u.user + u.system) / 1000, rss: m.rss, heapUsed: m.heapUsed, at: now() };
+      return {
+        cpuMs: (u.user + u.system) / 1000,
+        rss: m.rss,
+        privateBytes: privateBytes(),
+        heapUsed: m.heapUsed,
+        at: now(),
+      };
     }
     case 'profileStart':
       await profiler('Profiler.enable');
@@ -245,6 +251,21 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
       return {};
     default:
       return unknownCommand(c);
+  }
+}
+
+/**
+ * The process's own memory (`RssAnon` of /proc/self/status, Linux): RSS without the
+ * pages of the node binary and libraries, which every node process on the host shares.
+ * Undefined where the file does not exist.
+ */
+function privateBytes(): number | undefined {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = /^RssAnon:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kib === undefined ? undefined : Number(kib) * 1024;
+  } catch {
+    return undefined;
   }
 }
 

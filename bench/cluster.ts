@@ -241,6 +241,7 @@ export async function benchCluster(
       perNode: rs.map((r) => r.cpuMs as number),
       rss: rs.map((r) => r.rss as number),
       heap: rs.map((r) => r.heapUsed as number),
+      private: rs.map((r) => r.privateBytes as number | undefined),
     };
   };
 
@@ -336,6 +337,7 @@ export async function benchCluster(
     const idleWall = now() - iStart;
     const rssMiB = i1.rss.map((b) => b / 2 ** 20);
     const heapMiB = i1.heap.map((b) => b / 2 ** 20);
+    const privateMiB = i1.private.flatMap((b) => (b === undefined ? [] : [b / 2 ** 20]));
     const perNode = i1.perNode.map((c, k) => (c - (i0.perNode[k] as number)) / idleWall);
     const busiest = perNode.indexOf(Math.max(...perNode));
     return {
@@ -345,6 +347,11 @@ export async function benchCluster(
       rssMiBMean: round(rssMiB.reduce((s, x) => s + x, 0) / rssMiB.length, 1),
       rssMiBMax: round(Math.max(...rssMiB), 1),
       heapUsedMiBMean: round(heapMiB.reduce((s, x) => s + x, 0) / heapMiB.length, 1),
+      // RSS less the shared pages of the node binary: what each node adds to the host
+      privateMiBMean:
+        privateMiB.length === 0
+          ? null
+          : round(privateMiB.reduce((s, x) => s + x, 0) / privateMiB.length, 1),
       busiestNode: procs[busiest]?.name,
       busiestCpuPercent: round((perNode[busiest] ?? 0) * 100, 3),
     };
@@ -558,7 +565,7 @@ export function describeCluster(r: Record<string, unknown>): string {
   const kill = g('kill');
   const idle = g('idle');
   const load = g('loadavg');
-  const idleLine = `idle:      ${idle.cpuPercentOfOneCore} % of one core over the cluster (${idle.cpuPercentPerNode} % per node) in ${idle.ms} ms, RSS ${idle.rssMiBMean} MiB mean, ${idle.rssMiBMax} max, heap used ${idle.heapUsedMiBMean} MiB mean; busiest ${idle.busiestNode} ${idle.busiestCpuPercent} %`;
+  const idleLine = `idle:      ${idle.cpuPercentOfOneCore} % of one core over the cluster (${idle.cpuPercentPerNode} % per node) in ${idle.ms} ms, RSS ${idle.rssMiBMean} MiB mean, ${idle.rssMiBMax} max, private (RSS less shared pages) ${idle.privateMiBMean} MiB mean, heap used ${idle.heapUsedMiBMean} MiB mean; busiest ${idle.busiestNode} ${idle.busiestCpuPercent} %`;
   if (tp === undefined)
     return [
       `nodes ${r.nodes}, load average before ${JSON.stringify(load.before)} after ${JSON.stringify(load.after)}`,

@@ -44,10 +44,15 @@ export class ConnectionLiveness {
     return this.lastReceivedAt;
   }
 
-  /** Starts the keepalive: the connection is established at `now`. */
+  /**
+   * Starts the keepalive: the connection is established at `now`. Both sides ping once
+   * at once, so each knows the round trip (the peer's `distance`) from the start,
+   * although later only the dialler pings, and only an idle connection.
+   */
   start(now: number): void {
     this.lastReceivedAt = now;
     this.state = startLiveness(now, this.options, this.side);
+    this.ping();
     this.schedule(now);
   }
 

@@ -38,8 +38,10 @@ const TOP: Record<string, Check> = {
   hyparview: 'object',
   heartbeat: 'object',
   periodicInterval: 'int',
+  periodicFanout: 'int',
   downAfterMs: 'int',
   ping: 'object',
+  probe: 'object',
   tls: 'object',
   dnsServer: 'string',
   discoveryIntervalMs: 'int',
@@ -51,6 +53,7 @@ const NESTED: Record<string, Record<string, Check>> = {
   broadcast: { lazyTickPeriod: 'int', exchangeTickPeriod: 'int', options: 'object' },
   heartbeat: { intervalMs: 'int' },
   ping: { intervalMs: 'int', timeoutMs: 'int' },
+  probe: { periodMs: 'int', ackTimeoutMs: 'int', indirectProbes: 'int' },
   tls: { cert: 'pem', key: 'pem', ca: 'pem' },
   metadata: {
     tombstoneGraceMs: 'int',

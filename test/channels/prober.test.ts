@@ -39,7 +39,8 @@ describe('the failure detector (prober)', () => {
     await aSeesC;
     // a has two peers, so within a few periods it has probed c, asked b, and been told c answered
     const pingsOnA = () => cOnA.received.filter((f) => f.k === 'ping').length;
-    while (pingsOnA() < 2) await new Promise((r) => setTimeout(r, probe.periodMs));
+    // one ping at the handshake (the round trip), then two probes
+    while (pingsOnA() < 3) await new Promise((r) => setTimeout(r, probe.periodMs));
     // and the period of the last probe is over
     await new Promise((r) => setTimeout(r, probe.periodMs + 200));
     expect(a.counters.snapshot().closes[4006]).toBeUndefined();

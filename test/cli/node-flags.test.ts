@@ -140,6 +140,16 @@ describe('plumtree node --config', () => {
     expect(config.overlay).toBe('hyparview');
   });
 
+  it('takes the failure detector and the periodic gossip fanout', () => {
+    const config = parseNodeConfig('c.json', {
+      name: 'a',
+      probe: { periodMs: 2000, ackTimeoutMs: 500, indirectProbes: 2 },
+      periodicFanout: 4,
+    });
+    expect(config.probe).toEqual({ periodMs: 2000, ackTimeoutMs: 500, indirectProbes: 2 });
+    expect(config.periodicFanout).toBe(4);
+  });
+
   it('refuses an unknown key, at the top or nested, naming it', () => {
     expect(() => parseNodeConfig('c.json', { nmae: 'a' })).toThrow(/unknown key nmae/);
     expect(() => parseNodeConfig('c.json', { ping: { every: 1 } })).toThrow(/ping\.every/);

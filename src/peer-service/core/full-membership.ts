@@ -678,7 +678,7 @@ function periodicGossip(state: FullMembershipState, out: FullMembershipEffect[])
   }
   members.sort(compareCodeUnits);
   const after = members.findIndex((name) => compareCodeUnits(name, state.gossipCursor) > 0);
-  const start = after < 0 ? 0 : after;
+  const start = Math.max(0, after);
   const msg: MembershipMessage = { type: 'gossip', state: toData(state.crdt) };
   for (let i = 0; i < fanout; i++) {
     const to = members[(start + i) % members.length] as string;
