@@ -1,20 +1,28 @@
 /**
  * `npm run bench -- churn [--nodes 12] [--churn-ms 60000] [--every-ms 5000]
- * [--down-after 10000] [--overlay full|hyparview]`: the acceptance run of churn.
+ * [--down-after 10000] [--overlay full|hyparview] [--compiled] [--trace FILE]`: the
+ * acceptance run of churn.
  * N `plumtree node` processes on loopback; while a writer PUTs a key every 100 ms to
  * a random live node through its admin API, every `every-ms` one random node is
  * killed with SIGKILL and a fresh one is started under a new name. Measured after
  * the churn stops: how long until every live node lists exactly the live set (full
  * overlay; for HyParView, until every active view holds live nodes only and together
  * they connect every live node), and whether every acknowledged write is on every
- * live node. `--trace FILE` writes, for every poll after the churn, what each live node
- * lists that it should not (dead names) and what it misses (live names), as JSON lines.
+ * live node. `--trace FILE` writes, for every poll (during the churn too), what each
+ * live node lists that it should not (dead names) and what it misses (live names), as
+ * JSON lines.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
+/**
+ * With `--compiled`, nodes run the built CLI (`npm run build` first), as a deployment
+ * does: a node then starts in a fraction of the time tsx takes to compile the sources
+ * on a loaded machine, and the run measures membership rather than start-up.
+ */
+const COMPILED_BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const SECRET = 'churn-bench-secret';
 
 function arg(name: string, fallback: string): string {
@@ -38,10 +46,11 @@ function startProc(
   downAfter: number,
   overlay: string,
 ): Promise<Proc> {
+  const compiled = process.argv.includes('--compiled');
+  if (compiled && !existsSync(COMPILED_BIN))
+    throw new Error(`--compiled needs ${COMPILED_BIN}: run npm run build first`);
   const args = [
-    '--import',
-    'tsx',
-    BIN,
+    ...(compiled ? [COMPILED_BIN] : ['--import', 'tsx', BIN]),
     'node',
     '--name',
     name,
@@ -316,6 +325,7 @@ export async function benchChurn(): Promise<Record<string, unknown>> {
     if (tracePath !== '') writeFileSync(tracePath, `${trace.join('\n')}\n`);
     return {
       nodes: count,
+      compiled: process.argv.includes('--compiled'),
       checkingStartedAfterLastKillMs: pollStartMs,
       overlay,
       downAfterMs: downAfter,
