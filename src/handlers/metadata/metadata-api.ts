@@ -399,7 +399,9 @@ export class MetadataStore {
     const resolver = resolverOf(options.resolver);
     const resolution = resolver(read.siblings);
     if (options.writeBack === true && read.siblings.length > 1) {
-      await this.write(prefix, key, resolution, { context: read.context });
+      // A lost write-back only leaves the siblings as they were: a read never waits
+      // for (or fails on) a write quorum.
+      await this.write(prefix, key, resolution, { context: read.context, w: 1 });
     }
     return resolution.kind === 'value' ? resolution.value : options.default;
   }
