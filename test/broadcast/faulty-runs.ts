@@ -21,7 +21,7 @@ const variant = fc.record({
   treeOptimization: fc.boolean(),
   batchIHaves: fc.boolean(),
   joinMode: fc.constantFrom('keepLearned', 'reset'),
-  newRootSeed: fc.constantFrom('learned', 'common'),
+  newRootSeed: fc.constantFrom('learned', 'nearest', 'common'),
 }) satisfies fc.Arbitrary<Partial<PlumtreeOptions>>;
 
 const SCENARIO_END = 8000;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlumtreeOptions, PlumtreeState } from '../../src/broadcast/core/index.js';
 import { getPeers, step } from '../../src/broadcast/core/index.js';
+import { parseWireMessage, WireMessageError } from '../../src/broadcast/wire-schema.js';
 import { broadcastMsg, deliver, H, makeState, sent } from './helpers.js';
 
 // Node a, linked to b, c and d. Two trees are learned: x's (the oldest: b eager,
@@ -53,5 +54,29 @@ describe('the nearest new-root seed', () => {
     const s = twoTrees('learned');
     deliver(s, broadcastMsg({ id: 'z1', root: 'z', from: 'b', seed: 'e' }), true);
     expect(getPeers(s, 'z')).toEqual({ eagers: ['b'], lazys: ['c', 'd'] });
+  });
+});
+
+describe('the seed field on the wire', () => {
+  const wire = {
+    type: 'broadcast',
+    id: 'm1',
+    payload: 1,
+    handler: H,
+    round: 2,
+    root: 'r',
+    from: 'b',
+  };
+
+  it('is kept when it names a node', () => {
+    expect(parseWireMessage({ ...wire, seed: 'e' })).toMatchObject({ seed: 'e' });
+  });
+
+  it('is absent from a message that has none', () => {
+    expect('seed' in parseWireMessage(wire)).toBe(false);
+  });
+
+  it('is refused when it is not a name', () => {
+    expect(() => parseWireMessage({ ...wire, seed: 3 })).toThrow(WireMessageError);
   });
 });

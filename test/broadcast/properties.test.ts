@@ -51,7 +51,7 @@ describe('plumtree without faults (fast-check)', () => {
       initialSets: fc.constantFrom('documented', 'allEager'),
       delayedGraft: fc.constant(true),
       treeOptimization: fc.boolean(),
-      newRootSeed: fc.constantFrom('learned', 'common'),
+      newRootSeed: fc.constantFrom('learned', 'nearest', 'common'),
     }) satisfies fc.Arbitrary<Partial<PlumtreeOptions>>,
   });
 

@@ -25,8 +25,21 @@ describe('reference scenarios at 100 nodes', () => {
         expect(result.flood?.mean.missed).toBe(0);
         expect(result.flood?.mean.rmr).toBeGreaterThan(mean.rmr + 1);
       },
+      // A burst is 500 broadcasts over 100 nodes: generous for a loaded 2-core machine.
+      60_000,
     );
   }
+
+  // Our goal for many senders: half of the reference's bounds (docs/simulation.md).
+  it.each([0, 1, 212312388123, 123])(
+    'random, seed %s, within half the reference bounds with the nearest seed',
+    (seed) => {
+      const { mean, rounds } = runRoundScenario('random', 100, seed).plumtree;
+      expect(mean.rmr).toBeLessThan(referenceBounds.random.rmr / 2);
+      expect(mean.ldh).toBeLessThan(referenceBounds.random.ldh / 2);
+      for (const round of rounds) expect(round.missed).toBe(0);
+    },
+  );
 });
 
 describe('determinism', () => {

@@ -13,6 +13,30 @@ describe('sim command line', () => {
       json: true,
       flood: true,
       joinStaggerMs: undefined,
+      settleMs: undefined,
+      rounds: undefined,
+      contacts: 'bootstrap',
+      newRootSeed: undefined,
+    });
+  });
+
+  it('parses the options of a large run', () => {
+    const cmd = parseCliArgs([
+      'single',
+      '--nodes=100000',
+      '--rounds=10',
+      '--contacts=random',
+      '--stagger=0.2',
+      '--settle=5000',
+      '--new-root-seed=learned',
+    ]);
+    expect(cmd).toMatchObject({
+      nodes: 100_000,
+      rounds: 10,
+      contacts: 'random',
+      joinStaggerMs: 0.2,
+      settleMs: 5000,
+      newRootSeed: 'learned',
     });
   });
 
@@ -27,6 +51,9 @@ describe('sim command line', () => {
     [['single', '--nodes', '1']],
     [['single', '--nodes', 'ten']],
     [['single', '--seed', '-3']],
+    [['single', '--contacts', 'everyone']],
+    [['single', '--new-root-seed', 'oldest']],
+    [['single', '--rounds', '0']],
     [['single', '--seed']],
     [['single', '--frobnicate', '2']],
     [['single', '--json=yes']],

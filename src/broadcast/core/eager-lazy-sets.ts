@@ -41,6 +41,8 @@ export class EagerLazySets {
   // Per root seeded by {@link seedFrom}, the root whose tree it was copied from
   // (`nearest` seed): what its messages name, so every node copies the same tree.
   private readonly seededFrom = new Map<NodeName, NodeName>();
+  // Whether this node's own seed was chosen: once, at its first broadcast.
+  private ownSeedChosen = false;
 
   constructor(
     readonly node: NodeName,
@@ -92,6 +94,17 @@ export class EagerLazySets {
     this.seededFrom.set(root, source);
     this.template ??= root;
     if (this.trees.size > this.maxTrees) this.evictOne(root);
+    return true;
+  }
+
+  /**
+   * True the first time only: this node's own tree picks its seed at its first
+   * broadcast, never later. A root that sent before already has its tree in its
+   * neighbours' sets, and a copy of another one here would disagree with them.
+   */
+  chooseOwnSeed(): boolean {
+    if (this.ownSeedChosen) return false;
+    this.ownSeedChosen = true;
     return true;
   }
 

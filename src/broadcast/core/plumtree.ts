@@ -156,12 +156,12 @@ function localBroadcast(
 
 /**
  * With the `nearest` new-root seed, the tree this node's own tree was copied from,
- * chosen at its first broadcast; its messages name it so that every node copies
+ * chosen at its first broadcast only; its messages name it so that every node copies
  * the same one.
  */
 function ownSeed(state: PlumtreeState): NodeName | undefined {
   if (state.options.newRootSeed !== 'nearest') return undefined;
-  if (!state.sets.hasTree(state.node)) {
+  if (state.sets.chooseOwnSeed() && !state.sets.hasTree(state.node)) {
     const source = nearestSeed(state);
     if (source !== undefined) state.sets.seedFrom(state.node, source);
   }
