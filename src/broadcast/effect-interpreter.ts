@@ -186,18 +186,7 @@ export class EffectInterpreter {
    */
   run(event: PlumtreeEvent): void {
     this.queue.push(event);
-    if (this.running) return;
-    this.running = true;
-    try {
-      for (let i = 0; i < this.queue.length; i++) {
-        const next = this.admit(this.queue[i] as PlumtreeEvent);
-        if (next !== undefined) this.execute(this.host.step(next));
-      }
-    } finally {
-      this.queue.length = 0;
-      this.running = false;
-    }
-    this.host.afterRun?.();
+    if (!this.running) this.loop([]);
   }
 
   /** A timer armed under `id` fired: feeds its key unless it was cancelled or re-armed since. */
@@ -211,6 +200,32 @@ export class EffectInterpreter {
   /** Carries out effects produced outside {@link run} (e.g. by a command like `cancelExchanges`). */
   execute(effects: readonly PlumtreeEffect[]): void {
     for (const effect of effects) this.effect(effect);
+  }
+
+  /**
+   * Carries out effects a host's own step produced (a composed core stepped with an
+   * event that is not the Plumtree layer's), then steps every event a sync handler
+   * answer produces, as {@link run} does. Called while running, they join that loop.
+   */
+  carry(effects: readonly PlumtreeEffect[]): void {
+    if (this.running) this.execute(effects);
+    else this.loop(effects);
+  }
+
+  /** Executes `first`, then steps every queued event (and what each adds) in order. */
+  private loop(first: readonly PlumtreeEffect[]): void {
+    this.running = true;
+    try {
+      this.execute(first);
+      for (let i = 0; i < this.queue.length; i++) {
+        const next = this.admit(this.queue[i] as PlumtreeEvent);
+        if (next !== undefined) this.execute(this.host.step(next));
+      }
+    } finally {
+      this.queue.length = 0;
+      this.running = false;
+    }
+    this.host.afterRun?.();
   }
 
   /**

@@ -176,6 +176,14 @@ describe('effect interpreter: handler calls', () => {
     expect(host.stepped[2]).toMatchObject({ stale: true });
   });
 
+  it('carries effects a host stepped itself and steps the answers they produce', () => {
+    const host = fakeHost(() => []);
+    new EffectInterpreter(host, [setHandler()]).carry([
+      { type: 'merge', handler: 'test', id: 'x', payload: { id: 'x' }, token: mergeToken },
+    ]);
+    expect(host.stepped).toEqual([{ type: 'mergeResult', token: mergeToken, isNew: true }]);
+  });
+
   it('delivers an async answer later through the host', async () => {
     const answer = deferred<boolean>();
     const host = fakeHost(

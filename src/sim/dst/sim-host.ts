@@ -1,18 +1,19 @@
 /**
  * One simulated node process: a composed node core and its real (or simulated, see
- * sim-metadata.ts) handlers, with the effect interpreter the production shells
- * would run, but synchronous: handler answers are fed back before the next event.
+ * sim-metadata.ts) handlers, run through the production {@link EffectInterpreter}:
+ * the broadcast server's own code calls the handlers, checks their answers against
+ * the contract, keeps the Plumtree timers, watches exchanges and records metrics.
+ * Only the membership layer's effects (connections, persistence, its sends) are
+ * carried out here, as the peer-service shell would. Synchronous: sync handler
+ * answers are stepped before the next event, as the server's step loop does.
  */
 
-import type { WireMessageType } from '../../broadcast/core/index.js';
+import type { PlumtreeEffect, PlumtreeEvent, WireMessageType } from '../../broadcast/core/index.js';
+import { type EffectHost, EffectInterpreter } from '../../broadcast/effect-interpreter.js';
 import type { BroadcastHandler } from '../../broadcast/handler.js';
-import {
-  parseBoolean,
-  parseBroadcastData,
-  parseExchangeAnswer,
-  parseGraftAnswer,
-} from '../../broadcast/handler-answers.js';
+import { BroadcastMetrics } from '../../broadcast/metrics.js';
 import { createHeartbeatHandler, type HeartbeatHandler } from '../../handlers/heartbeat/index.js';
+import { MetricsRegistry } from '../../metrics/registry.js';
 import {
   createNodeCore,
   type NodeCoreConfig,
@@ -88,6 +89,7 @@ export class SimHost {
   private readonly backlog: (() => void)[] = [];
   private readonly timers = new Map<string, number>();
   private timerSeq = 0;
+  private readonly interpreter: EffectInterpreter;
   private syncArmed = false;
   private heartbeats = 0;
 
@@ -106,6 +108,7 @@ export class SimHost {
         mutate(h as BroadcastHandler),
       ]),
     );
+    this.interpreter = new EffectInterpreter(this.effectHost(), [...this.handlers.values()]);
     const created = createNodeCore({
       ...config.core,
       self: config.spec,
@@ -115,7 +118,7 @@ export class SimHost {
       knownPeers: config.disk.knownPeers,
     });
     this.core = created.state;
-    this.execute(created.effects);
+    this.carry(created.effects);
   }
 
   /** Runs `action` now, or when the node resumes if it is paused. */
@@ -162,20 +165,10 @@ export class SimHost {
     }
   }
 
-  /** Broadcasts through `handler` as the server's `broadcast` cast does. */
+  /** Broadcasts through `handler` with the server's own code (`broadcastData`, its check, the core). */
   broadcast(handler: string, message: unknown): void {
-    const h = this.handlers.get(handler);
-    if (h === undefined) return;
-    let data: { readonly id: unknown; readonly payload: unknown };
-    try {
-      // The production shell's check: an answer outside the contract cancels the broadcast.
-      data = parseBroadcastData(handler, h.broadcastData(message as never));
-    } catch (error) {
-      this.feed({ type: 'broadcastDataFailed', handler, error });
-      return;
-    }
-    if (handler === 'probe') this.world.accepted(this.name, data.id as string);
-    this.feed({ type: 'broadcast', handler, id: data.id, payload: data.payload });
+    if (!this.alive || !this.handlers.has(handler)) return;
+    this.interpreter.broadcast(handler, message);
   }
 
   /** Writes to the metadata store; acknowledged by the next sync. */
@@ -208,26 +201,40 @@ export class SimHost {
   /** Feeds one event to the core and carries out its effects. */
   feed(event: NodeCoreEvent): void {
     if (!this.alive) return;
-    let effects: NodeCoreEffect[];
-    try {
-      effects = step(this.core, event, this.world.now);
-    } catch (error) {
-      this.world.fault(this.name, `step threw on ${event.type}: ${String(error)}`);
-      return;
-    }
-    this.execute(effects);
+    const effects = this.stepCore(event);
+    if (effects !== undefined) this.carry(effects);
   }
 
-  private execute(effects: readonly NodeCoreEffect[]): void {
+  private stepCore(event: NodeCoreEvent): NodeCoreEffect[] | undefined {
+    try {
+      return step(this.core, event, this.world.now);
+    } catch (error) {
+      this.world.fault(this.name, `step threw on ${event.type}: ${String(error)}`);
+      return undefined;
+    }
+  }
+
+  /** Carries out a step's effects: the Plumtree layer's through the interpreter. */
+  private carry(effects: readonly NodeCoreEffect[]): void {
+    try {
+      this.interpreter.carry(this.membershipEffects(effects));
+    } catch (error) {
+      this.world.fault(this.name, `the broadcast shell threw: ${String(error)}`);
+    }
+  }
+
+  /**
+   * Executes the membership layer's effects (and the core's logs) here and returns the
+   * Plumtree layer's, in order, as the Plumtree core's own effects, for the interpreter.
+   */
+  private membershipEffects(effects: readonly NodeCoreEffect[]): PlumtreeEffect[] {
     const w = this.world;
+    const plumtree: PlumtreeEffect[] = [];
     for (const e of effects) {
       switch (e.type) {
         case 'send':
           if (e.channel === 'membership') w.sendMembership(this.name, e.to, e.msg);
-          else {
-            this.sent.set(e.msg.type, (this.sent.get(e.msg.type) ?? 0) + 1);
-            w.sendBroadcast(this.name, e.to, e.msg);
-          }
+          else plumtree.push({ type: 'send', to: e.to, msg: e.msg });
           break;
         case 'connect':
           w.connect(this.name, e.peer.name);
@@ -236,15 +243,20 @@ export class SimHost {
           w.disconnect(this.name, e.peer);
           break;
         case 'setTimer':
-          this.setTimer(e.timer, e.delayMs);
+          if (e.timer.layer === 'plumtree') {
+            plumtree.push({ type: 'setTimer', key: e.timer.key, delayMs: e.delayMs });
+          } else this.setTimer(e.timer, e.delayMs);
           break;
         case 'cancelTimer':
-          this.timers.delete(timerId(e.timer));
+          if (e.timer.layer === 'plumtree')
+            plumtree.push({ type: 'cancelTimer', key: e.timer.key });
+          else this.timers.delete(timerId(e.timer));
           break;
         case 'handlerCall':
-          this.call(e.call);
+          plumtree.push(e.call);
           break;
         case 'cancelExchange':
+          plumtree.push(e.effect);
           break;
         case 'viewChanged':
           w.topologyChanged(this.name);
@@ -257,7 +269,7 @@ export class SimHost {
           this.config.disk.knownPeers = e.peers;
           break;
         case 'metric':
-          this.metrics.set(e.metric.kind, (this.metrics.get(e.metric.kind) ?? 0) + 1);
+          plumtree.push(e);
           break;
         case 'log':
           if (e.level === 'error' && e.message.includes('core threw')) {
@@ -270,6 +282,96 @@ export class SimHost {
         }
       }
     }
+    return plumtree;
+  }
+
+  /** The composed core event that carries a Plumtree-layer event the interpreter steps. */
+  private nodeEvent(event: PlumtreeEvent): NodeCoreEvent | undefined {
+    switch (event.type) {
+      case 'localBroadcast':
+        return { type: 'broadcast', handler: event.handler, id: event.id, payload: event.payload };
+      case 'broadcastDataFailed':
+        return { type: 'broadcastDataFailed', handler: event.handler, error: event.error };
+      case 'timer':
+        return { type: 'timer', timer: { layer: 'plumtree', key: event.key } };
+      case 'mergeResult':
+      case 'mergeFailed':
+      case 'isStaleResult':
+      case 'isStaleFailed':
+      case 'graftResult':
+      case 'exchangeResult':
+      case 'exchangeEnded':
+        return { type: 'handlerAnswer', answer: event };
+      default:
+        // Everything else reaches the composed core through its own events (receive, channels).
+        return undefined;
+    }
+  }
+
+  /** What the production interpreter needs of this host. */
+  private effectHost(): EffectHost {
+    const w = this.world;
+    return {
+      step: (event) => {
+        const nodeEvent = this.nodeEvent(event);
+        if (nodeEvent === undefined) {
+          w.fault(
+            this.name,
+            `the interpreter stepped ${event.type}, which the node core takes otherwise`,
+          );
+          return [];
+        }
+        if (!this.alive) return [];
+        const effects = this.stepCore(nodeEvent);
+        return effects === undefined ? [] : this.membershipEffects(effects);
+      },
+      send: (to, _channel, msg) => {
+        // One simulated link per pair: the channel only matters to real sockets.
+        this.sent.set(msg.type, (this.sent.get(msg.type) ?? 0) + 1);
+        w.sendBroadcast(this.name, to, msg);
+      },
+      timerId: (key) => timerId({ layer: 'plumtree', key }),
+      setTimer: (id, delayMs) => this.armInterpreterTimer(id, delayMs),
+      cancelTimer: (id) => this.timers.delete(id),
+      deliverLater: (event) => this.input(() => this.interpreter.run(event)),
+      acceptsPromises: false,
+      // A simulated exchange runs for a fixed time; there is nothing to kill.
+      watchExchange: (_handle, ended) => {
+        w.after(this.config.exchangeMs, () => this.input(ended));
+        return true;
+      },
+      cancelExchange: () => true,
+      log: (entry) =>
+        w.trace(
+          this.name,
+          () =>
+            `plumtree ${entry.level}: ${entry.message}${entry.handler ? ` (${entry.handler})` : ''}`,
+        ),
+      metrics: new BroadcastMetrics(new MetricsRegistry(), [...this.handlers.keys()]),
+      observer: {
+        broadcastStarted: (handler, id) => {
+          if (handler === 'probe') w.accepted(this.name, id as string);
+        },
+        merged: (effect, isNew) => {
+          if (effect.handler === 'metadata' && isNew) this.armSync();
+        },
+        metric: (metric) => {
+          this.metrics.set(metric.kind, (this.metrics.get(metric.kind) ?? 0) + 1);
+        },
+      },
+    };
+  }
+
+  private armInterpreterTimer(id: string, delayMs: number): void {
+    const seq = ++this.timerSeq;
+    this.timers.set(id, seq);
+    this.world.after(delayMs, () =>
+      this.input(() => {
+        if (this.timers.get(id) !== seq) return;
+        this.timers.delete(id);
+        this.interpreter.timerFired(id);
+      }),
+    );
   }
 
   private setTimer(timer: NodeTimer, delayMs: number): void {
@@ -294,76 +396,5 @@ export class SimHost {
         this.onSynced(this.metadata.sync());
       }),
     );
-  }
-
-  private call(call: import('../../node-core/index.js').HandlerCall): void {
-    const h = this.handlers.get(call.handler);
-    if (h === undefined) {
-      this.world.fault(this.name, `core called unregistered handler ${call.handler}`);
-      return;
-    }
-    try {
-      switch (call.type) {
-        case 'merge': {
-          let isNew: boolean;
-          try {
-            isNew = parseBoolean(call.handler, 'merge', h.merge(call.id, call.payload));
-          } catch (error) {
-            this.answer({ type: 'mergeFailed', token: call.token, error });
-            break;
-          }
-          if (call.handler === 'metadata' && isNew) this.armSync();
-          this.answer({ type: 'mergeResult', token: call.token, isNew });
-          break;
-        }
-        case 'isStale': {
-          let stale: boolean;
-          try {
-            stale = parseBoolean(call.handler, 'isStale', h.isStale(call.id));
-          } catch (error) {
-            this.answer({ type: 'isStaleFailed', token: call.token, error });
-            break;
-          }
-          this.answer({ type: 'isStaleResult', token: call.token, stale });
-          break;
-        }
-        case 'graft': {
-          let result: import('../../broadcast/core/index.js').GraftOutcome;
-          try {
-            result = parseGraftAnswer(call.handler, h.graft(call.id));
-          } catch (error) {
-            result = { error };
-          }
-          this.answer({ type: 'graftResult', token: call.token, result });
-          break;
-        }
-        case 'exchangeStart': {
-          let result: import('../../broadcast/core/index.js').ExchangeOutcome;
-          try {
-            result = parseExchangeAnswer(call.handler, h.exchange(call.peer));
-          } catch (error) {
-            result = { error };
-          }
-          this.answer({ type: 'exchangeResult', token: call.token, result });
-          if (typeof result === 'object' && result !== null && 'ok' in result) {
-            const ref = call.token.ref;
-            this.world.after(this.config.exchangeMs, () =>
-              this.input(() => this.answer({ type: 'exchangeEnded', ref })),
-            );
-          }
-          break;
-        }
-        default: {
-          const never: never = call;
-          this.world.fault(this.name, `unknown handler call ${JSON.stringify(never)}`);
-        }
-      }
-    } catch (error) {
-      this.world.fault(this.name, `handler call ${call.type} crashed the host: ${String(error)}`);
-    }
-  }
-
-  private answer(answer: import('../../node-core/index.js').HandlerAnswerEvent): void {
-    this.feed({ type: 'handlerAnswer', answer });
   }
 }
