@@ -42,10 +42,11 @@ export class InboxBound {
   /**
    * Whether a frame of `type` weighing `weight` may be queued; a refused frame is
    * counted as shed. A sheddable frame is refused when it would take the queue past
-   * the limit.
+   * the limit; an empty queue takes anything, so no batch is too big ever to get in.
    */
   admit(type: unknown, weight = 1): boolean {
-    if (this.queued + weight > this.limit && typeof type === 'string' && SHEDDABLE.has(type)) {
+    const over = this.queued > 0 && this.queued + weight > this.limit;
+    if (over && typeof type === 'string' && SHEDDABLE.has(type)) {
       this.onShed();
       return false;
     }

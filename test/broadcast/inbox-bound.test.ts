@@ -68,6 +68,12 @@ describe('inbox bound', () => {
     expect(bound.admit('i_have', frameWeight(batch))).toBe(true);
   });
 
+  it('takes a batch heavier than the whole limit when nothing is queued', () => {
+    const bound = new InboxBound(10);
+    expect(bound.admit('i_have', 50)).toBe(true);
+    expect(bound.admit('i_have', 1)).toBe(false);
+  });
+
   it('refuses a limit that is not a positive integer', () => {
     expect(() => new InboxBound(0)).toThrow(RangeError);
     expect(() => new InboxBound(1.5)).toThrow(RangeError);
