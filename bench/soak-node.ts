@@ -4,7 +4,10 @@
  * writes a heap snapshot when asked, for finding what grows. Started with
  * `--expose-gc`, so a memory question can ask for the live heap (after a full GC).
  */
+
+import { createRequire } from 'node:module';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { start } from '../src/actors/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { KV_PREFIX, startNode } from '../src/node/index.js';
 
@@ -19,7 +22,10 @@ const [name, join, exchangeTick, dataDir] = process.argv.slice(2);
 if (name === undefined)
   throw new Error('usage: soak-node NAME [JOIN|-] [EXCHANGE_TICK_MS] [DATA_DIR|-]');
 
+// A named actor system, so `stats` can find it and report the longest mailboxes.
+const systemName = `soak-${name}`;
 const node = await startNode({
+  system: start({ name: systemName }),
   name,
   secret: 'soak',
   logger: silentLogger,
@@ -28,6 +34,27 @@ const node = await startNode({
   ...(dataDir !== undefined && dataDir !== '-' ? { dataDir } : {}),
   broadcast: { exchangeTickPeriod: Number(exchangeTick ?? 10_000) },
 });
+
+interface NactActor {
+  readonly name?: string;
+  readonly mailbox?: { length: number };
+  readonly children: Map<string, NactActor>;
+}
+
+/** The actors with the most queued messages (nact keeps its systems in a private map). */
+function longestMailboxes(top: number): [string, number][] {
+  const systems = createRequire(import.meta.url)('nact/lib/system-map.js') as {
+    find(name: string): NactActor | undefined;
+  };
+  const out: [string, number][] = [];
+  const walk = (a: NactActor, path: string): void => {
+    if (a.mailbox !== undefined) out.push([path, a.mailbox.length]);
+    for (const [n, c] of a.children) walk(c, `${path}/${n}`);
+  };
+  const root = systems.find(systemName);
+  if (root !== undefined) walk(root, '');
+  return out.sort((a, b) => b[1] - a[1]).slice(0, top);
+}
 
 const reply = (id: number, body: unknown): void => {
   process.send?.({ id, body });
@@ -73,10 +100,15 @@ process.on('message', async (raw: Ask) => {
           .filter((l) => l.startsWith('plumtree_messages_sent_total{'))
           .map((l) => [/type="([^"]+)"/.exec(l)?.[1] ?? l, Number(l.split(' ').pop())]),
       );
+      const gauges = series.filter((l) =>
+        /^plumtree_(dropped|outstanding|exchanges|missing|inbox|delivered|duplicates)/.test(l),
+      );
       reply(raw.id, {
         resources: Object.fromEntries(resources),
         metricSeries: series.length,
         sent,
+        gauges,
+        mailboxes: longestMailboxes(5),
         spaces: Object.fromEntries(
           getHeapSpaceStatistics().map((sp) => [
             sp.space_name,

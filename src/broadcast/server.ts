@@ -19,6 +19,7 @@ import {
   type WireMessage,
 } from './core/index.js';
 import { EffectInterpreter } from './effect-interpreter.js';
+import { frameWeight } from './inbox-bound.js';
 import { BroadcastMetrics } from './metrics.js';
 import { askRemote, exchangeInfo, gatherTree, peersReply, settle } from './remote-queries.js';
 import type {
@@ -147,7 +148,7 @@ export const broadcastServerBehaviour: GenServer<
         state.interpreter.run({ type: 'update', members: msg.members });
         return state;
       case 'wire': {
-        state.opts.inbox?.taken();
+        state.opts.inbox?.taken(frameWeight(msg.msg));
         let wire: WireMessage;
         try {
           wire = parseWireMessage(msg.msg);

@@ -5,7 +5,7 @@
  * the channels hands it to the right one.
  */
 import { cast } from '../actors/index.js';
-import { InboxBound } from '../broadcast/inbox-bound.js';
+import { frameWeight, InboxBound } from '../broadcast/inbox-bound.js';
 import { broadcastServerName } from '../broadcast/server.js';
 import type { BroadcastTransport } from '../broadcast/transport.js';
 import type { Channels } from '../channels/channels.js';
@@ -52,7 +52,8 @@ export class ServiceRouter {
         }
         if (msg.svc === 'bc') {
           const type = (msg.m as { type?: unknown } | null)?.type;
-          if (this.inbox.admit(type)) cast(server, { type: 'wire', from: peer, msg: msg.m });
+          if (this.inbox.admit(type, frameWeight(msg.m)))
+            cast(server, { type: 'wire', from: peer, msg: msg.m });
         } else for (const h of this.ps) h(peer, channel, msg.m);
       }),
       channels.onPeerEvent((e: PeerEvent) =>

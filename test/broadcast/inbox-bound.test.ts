@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch, start, stop } from '../../src/actors/index.js';
 import { renderPrometheus } from '../../src/admin/prometheus.js';
-import { InboxBound } from '../../src/broadcast/inbox-bound.js';
+import { frameWeight, InboxBound } from '../../src/broadcast/inbox-bound.js';
 import { spawnBroadcastServer } from '../../src/broadcast/index.js';
 import { MetricsRegistry } from '../../src/metrics/index.js';
 import { eventually } from '../support/actors.js';
@@ -47,6 +47,31 @@ describe('inbox bound', () => {
     bound.reset();
     expect(bound.size).toBe(0);
     expect(bound.admit('i_have')).toBe(true);
+  });
+
+  it('weighs a frame as one plus the announcements it carries', () => {
+    const entries = Array.from({ length: 256 }, (_, i) => ({ id: i }));
+    expect(frameWeight({ type: 'i_have', entries })).toBe(257);
+    expect(frameWeight({ type: 'ignored_i_have', entries: [] })).toBe(1);
+    expect(frameWeight({ type: 'prune' })).toBe(1);
+    expect(frameWeight(null)).toBe(1);
+  });
+
+  it('sheds a batch of announcements that would take the queue past the limit, in weight not frames', () => {
+    const bound = new InboxBound(1000);
+    const batch = { type: 'i_have', entries: Array.from({ length: 256 }, (_, i) => i) };
+    const admitted = [0, 1, 2, 3, 4].filter(() => bound.admit('i_have', frameWeight(batch)));
+    expect(admitted).toHaveLength(3);
+    expect(bound.size).toBe(3 * 257);
+    bound.taken(frameWeight(batch));
+    expect(bound.size).toBe(2 * 257);
+    expect(bound.admit('i_have', frameWeight(batch))).toBe(true);
+  });
+
+  it('takes a batch heavier than the whole limit when nothing is queued', () => {
+    const bound = new InboxBound(10);
+    expect(bound.admit('i_have', 50)).toBe(true);
+    expect(bound.admit('i_have', 1)).toBe(false);
   });
 
   it('refuses a limit that is not a positive integer', () => {
