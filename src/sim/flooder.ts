@@ -27,11 +27,16 @@ export class Flooder {
 
   /** Floods a new message from this node; returns its id. */
   broadcast(payload: unknown): string {
-    const id = `${this.host.name}:f${this.nextSeq++}`;
+    const id = this.newId();
     this.seen.add(id);
     this.tracker.started(id, this.host.name, this.host.now());
     this.forward(id, payload, 1, undefined);
     return id;
+  }
+
+  /** The id of this node's next flood (also for one computed by `FloodModel` instead). */
+  newId(): string {
+    return `${this.host.name}:f${this.nextSeq++}`;
   }
 
   /** A flood message from neighbour `from`, `hops` away from its origin. */

@@ -8,6 +8,8 @@ export { EventQueue } from './event-queue.js';
 export { fastRng } from './fast-rng.js';
 export type { RandomFaultRates, ScriptedFaults } from './faults.js';
 export { combineFaults, randomFaults, scriptedFaults } from './faults.js';
+export type { FloodGraph, FloodOutcome } from './flood-model.js';
+export { FloodModel } from './flood-model.js';
 export type { FloodHost } from './flooder.js';
 export { Flooder } from './flooder.js';
 export type {

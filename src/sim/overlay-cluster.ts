@@ -3,6 +3,7 @@ import { type HyParViewOptions, knownPeersOf } from '../peer-service/core/index.
 import type { Rng } from '../util/rng.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { fastRng } from './fast-rng.js';
+import { type FloodGraph, FloodModel } from './flood-model.js';
 import { internedMessageKey } from './interned-message-key.js';
 import { type LatencyRange, SimNetwork } from './network.js';
 import type { OverlayMessage } from './overlay-messages.js';
@@ -198,5 +199,55 @@ export class OverlayCluster {
   /** Runs the network for `ms` of simulated time. */
   runFor(ms: number): void {
     this.net.runFor(ms);
+  }
+
+  /** Flood messages counted by {@link floodModel} floods: they never go on the network. */
+  modelledFloodSends = 0;
+
+  /**
+   * The flooding baseline over the overlay as it is now, computed rather than
+   * simulated (see {@link FloodModel}): `flood(sender, horizonMs)` floods a new
+   * message from `sender` now, as `sender.floodBroadcast` would, and records in
+   * {@link floodTracker} what the simulated flood would have by `now + horizonMs`.
+   */
+  floodModel(): {
+    flood(sender: OverlayNode, horizonMs: number, tracker?: DeliveryTracker): string;
+  } {
+    const index = new Map<string, number>();
+    this.nodes.forEach((node, i) => {
+      index.set(node.name, i);
+    });
+    const neighbours: number[][] = [];
+    const latencies: number[][] = [];
+    for (const node of this.nodes) {
+      const ns: number[] = [];
+      const ls: number[] = [];
+      for (const peer of node.membership.active.keys()) {
+        const j = index.get(peer);
+        // A peer that is no node of the cluster cannot receive; it still costs a send
+        // (-2: never the origin's "no sender", -1).
+        ns.push(j ?? -2);
+        ls.push(j === undefined ? 0 : this.net.latencyBetween(node.name, peer));
+      }
+      neighbours.push(ns);
+      latencies.push(ls);
+    }
+    const graph: FloodGraph = {
+      names: this.nodes.map((n) => n.name),
+      alive: this.nodes.map((n) => n.live()),
+      neighbours,
+      latencies,
+    };
+    const model = new FloodModel(graph);
+    return {
+      flood: (sender, horizonMs, tracker = this.floodTracker) => {
+        if (!sender.live()) return '';
+        const id = sender.flood.newId();
+        const origin = index.get(sender.name) as number;
+        const { sends } = model.flood(id, origin, this.now, this.now + horizonMs, tracker);
+        this.modelledFloodSends += sends;
+        return id;
+      },
+    };
   }
 }
