@@ -87,6 +87,8 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
   if (first === undefined) throw new UsageError('missing scenario');
   if (first === '--help' || first === '-h' || first === 'help') return { kind: 'help' };
+  // `dst --help` asks for help; read as a flag, it would take the next word as its value.
+  if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help' };
   const flags = parseFlags(rest);
   if (first === 'plots') {
     flags.only(['sizes', 'seeds', 'scenarios', 'large', 'out']);

@@ -20,6 +20,11 @@ describe('sim command line', () => {
     });
   });
 
+  it('answers --help after a command with the usage, not a missing-value error', () => {
+    expect(parseCliArgs(['dst', '--help'])).toEqual({ kind: 'help' });
+    expect(parseCliArgs(['burst', '--nodes', '10', '-h'])).toEqual({ kind: 'help' });
+  });
+
   it('parses the options of a large run', () => {
     const cmd = parseCliArgs([
       'single',
