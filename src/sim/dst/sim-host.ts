@@ -20,7 +20,6 @@ import {
   type NodeCoreEffect,
   type NodeCoreEvent,
   type NodeCoreState,
-  type NodeTimer,
   step,
   timerId,
   viewOf,
@@ -245,7 +244,10 @@ export class SimHost {
         case 'setTimer':
           if (e.timer.layer === 'plumtree') {
             plumtree.push({ type: 'setTimer', key: e.timer.key, delayMs: e.delayMs });
-          } else this.setTimer(e.timer, e.delayMs);
+          } else {
+            const timer = e.timer;
+            this.arm(timerId(timer), e.delayMs, () => this.feed({ type: 'timer', timer }));
+          }
           break;
         case 'cancelTimer':
           if (e.timer.layer === 'plumtree')
@@ -331,7 +333,7 @@ export class SimHost {
         w.sendBroadcast(this.name, to, msg);
       },
       timerId: (key) => timerId({ layer: 'plumtree', key }),
-      setTimer: (id, delayMs) => this.armInterpreterTimer(id, delayMs),
+      setTimer: (id, delayMs) => this.arm(id, delayMs, () => this.interpreter.timerFired(id)),
       cancelTimer: (id) => this.timers.delete(id),
       deliverLater: (event) => this.input(() => this.interpreter.run(event)),
       acceptsPromises: false,
@@ -362,27 +364,15 @@ export class SimHost {
     };
   }
 
-  private armInterpreterTimer(id: string, delayMs: number): void {
+  /** Arms timer `id` (re-arming replaces it); `fire` runs unless it was cancelled or re-armed since. */
+  private arm(id: string, delayMs: number, fire: () => void): void {
     const seq = ++this.timerSeq;
     this.timers.set(id, seq);
     this.world.after(delayMs, () =>
       this.input(() => {
         if (this.timers.get(id) !== seq) return;
         this.timers.delete(id);
-        this.interpreter.timerFired(id);
-      }),
-    );
-  }
-
-  private setTimer(timer: NodeTimer, delayMs: number): void {
-    const id = timerId(timer);
-    const seq = ++this.timerSeq;
-    this.timers.set(id, seq);
-    this.world.after(delayMs, () =>
-      this.input(() => {
-        if (this.timers.get(id) !== seq) return;
-        this.timers.delete(id);
-        this.feed({ type: 'timer', timer });
+        fire();
       }),
     );
   }
