@@ -22,6 +22,14 @@ export interface ClusterBenchOptions {
   readonly latIntervalMs: number;
   readonly tpCount: number;
   readonly tpRounds: number;
+  /**
+   * Rounds of `tpCount` back-to-back messages each side runs before it is measured,
+   * not counted: ours before `lat`, the raw relay's before `tp`. A process's first
+   * thousands of messages run in V8's interpreter and baseline tiers at several times
+   * the steady cost (round 1 costs 2-5x round 5 for both sides), and a node in service
+   * is warm. 0 measures cold processes.
+   */
+  readonly warmupRounds: number;
   readonly killCount: number;
   readonly killIntervalMs: number;
   readonly killAfterMs: number;
@@ -53,6 +61,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   latIntervalMs: 20,
   tpCount: 1000,
   tpRounds: 3,
+  warmupRounds: 2,
   killCount: 500,
   killIntervalMs: 4,
   killAfterMs: 1000,
@@ -401,6 +410,15 @@ export async function benchCluster(
     const c1 = await controlTotals();
     const settledFirst = await tree();
 
+    // warm-up (not counted): the code paths of a node in service, compiled
+    const warmOurs: Awaited<ReturnType<typeof phase>>[] = [];
+    for (let r = 0; r < o.warmupRounds; r++) {
+      warmOurs.push(await phase(`warm${r}`, o.tpCount, 0, false));
+      await sleep(o.lazyTickPeriod + 200);
+    }
+
+    const cLat = await controlTotals();
+
     // lat: spaced broadcasts over the settled tree
     const lat = await phase('lat', o.latCount, o.latIntervalMs, false);
     await sleep(o.lazyTickPeriod + 200);
@@ -414,6 +432,11 @@ export async function benchCluster(
     for (const p of procs) {
       const kids = settled.children.get(p.name) ?? [];
       await p.ask({ cmd: 'rawTree', children: kids.map((k) => ports.get(k) as number) });
+    }
+
+    const warmRaw: Awaited<ReturnType<typeof phase>>[] = [];
+    for (let r = 0; r < o.warmupRounds; r++) {
+      warmRaw.push(await phase(`rawwarm${r}`, o.tpCount, 0, true));
     }
 
     // tp: back to back, alternating with the raw relay
@@ -432,12 +455,32 @@ export async function benchCluster(
       msgPerSec: round(median(ours.map((x) => x.msgPerSec)), 0),
       cpuMsPerBroadcast: round(median(ours.map((x) => x.cpuMsPerBroadcast)), 3),
       allDelivered: ours.every((x) => x.allDelivered),
+      /** Every round, in order: the medians above hide warm-up and noise. */
+      rounds: ours.map((x, i) => ({
+        msgPerSec: round(x.msgPerSec, 0),
+        cpuMsPerBroadcast: round(x.cpuMsPerBroadcast, 3),
+        rawMsgPerSec: round((raws[i] as typeof x).msgPerSec, 0),
+        rawCpuMsPerBroadcast: round((raws[i] as typeof x).cpuMsPerBroadcast, 3),
+      })),
     };
     const raw = {
       msgPerSec: round(median(raws.map((x) => x.msgPerSec)), 0),
       cpuMsPerBroadcast: round(median(raws.map((x) => x.cpuMsPerBroadcast)), 3),
       allDelivered: raws.every((x) => x.allDelivered),
       treeDepth: settled.depth,
+    };
+    const warmup = {
+      rounds: o.warmupRounds,
+      ours: warmOurs.map((x) => ({
+        msgPerSec: round(x.msgPerSec, 0),
+        cpuMsPerBroadcast: round(x.cpuMsPerBroadcast, 3),
+        allDelivered: x.allDelivered,
+      })),
+      raw: warmRaw.map((x) => ({
+        msgPerSec: round(x.msgPerSec, 0),
+        cpuMsPerBroadcast: round(x.cpuMsPerBroadcast, 3),
+        allDelivered: x.allDelivered,
+      })),
     };
 
     // idle: the formed cluster doing nothing
@@ -494,10 +537,11 @@ export async function benchCluster(
         maxMs: round(quantile(latMs, 1), 3),
         allDelivered: lat.allDelivered,
         treeDepth: settled.depth,
-        ...perBroadcast(c1, c2, o.latCount, o.nodes - 1),
+        ...perBroadcast(cLat, c2, o.latCount, o.nodes - 1),
       },
       tp: { ...tp, ...(tpControl ?? {}) },
       raw,
+      warmup,
       ratio: {
         msgPerSec: round(tp.msgPerSec / raw.msgPerSec, 3),
         cpuMsPerBroadcast: round(tp.cpuMsPerBroadcast / raw.cpuMsPerBroadcast, 2),
@@ -580,6 +624,7 @@ export function describeCluster(r: Record<string, unknown>): string {
     `tp:        ${tp.msgPerSec} msg/s, ${tp.cpuMsPerBroadcast} CPU ms/broadcast, control/broadcast ${tp.controlPerBroadcast} ${JSON.stringify(tp.framesPerBroadcast)}`,
     `raw relay: ${raw.msgPerSec} msg/s, ${raw.cpuMsPerBroadcast} CPU ms/broadcast (tree depth ${raw.treeDepth})`,
     `ours/raw:  msg/s ${ratio.msgPerSec}, CPU per broadcast ${ratio.cpuMsPerBroadcast}×`,
+    `warm-up:   ${JSON.stringify(g('warmup'))} (not counted)`,
     idleLine,
     `kill:      ${kill.victim} killed, worst extra delay ${kill.maxExtraMs} ms, ${kill.late100} later than 100 ms, all delivered at survivors: ${kill.allDelivered}`,
   ].join('\n');

@@ -9,7 +9,7 @@ import { Envelope } from './envelope.js';
 import { CallExitError, CallTimeoutError, NoProcError } from './errors.js';
 import type { ExitReason } from './exit-reason.js';
 import { type ActorRef, dispatch } from './nact.js';
-import { deliverInfo, type PendingCall, type Proc } from './process-table.js';
+import { deliver, deliverInfo, type PendingCall, type Proc } from './process-table.js';
 import { describeTarget, resolveTarget, type Target } from './target.js';
 
 /** Where a call's reply goes. Replying twice, or after the caller gave up, is a no-op. */
@@ -102,7 +102,7 @@ export function call<R = unknown>(target: Target, msg: unknown, timeoutMs = 5000
   }
   return new Promise<R>((resolve, reject) => {
     const from = new LocalFrom<R>(proc, target, timeoutMs, resolve, reject);
-    dispatch(proc.ref, new Envelope('call', msg, from));
+    deliver(proc, new Envelope('call', msg, from));
   });
 }
 
@@ -113,7 +113,7 @@ export function cast(target: Target, msg: unknown): void {
     deadLetters.inc();
     return;
   }
-  dispatch(proc.ref, msg);
+  deliver(proc, msg);
 }
 
 /** Hands `msg` to `target`'s `handleInfo`. Never throws; a stopped target counts a dead letter. */

@@ -3,6 +3,10 @@
  * runs it in an nact actor, so messages are handled strictly one at a time in arrival
  * order, async handlers included (nact awaits each before taking the next).
  *
+ * The runtime's sends queue in the server's own {@link Mailbox}, which nact drains in
+ * batches (one nact turn per batch rather than per message); nact's own `dispatch`
+ * still reaches the server, one nact turn per message.
+ *
  * Message routing: a plain message sent with nact's `dispatch` (or {@link cast}) goes
  * to `handleCast`; a plain message carrying nact's `replyTo` (nact's `query`) and
  * runtime calls go to `handleCall`; timers, monitors and {@link send} go to
@@ -12,12 +16,14 @@ import { countDeadLetter, type From, QueryFrom } from './call.js';
 import { Envelope } from './envelope.js';
 import { AlreadyRegisteredError, NoProcError, UndefinedCallbackError } from './errors.js';
 import type { ExitReason } from './exit-reason.js';
+import { EMPTY, MAX_BATCH, Mailbox, WAKE } from './mailbox.js';
 import { demonitor, monitor } from './monitors.js';
-import { type ActorRef, dispatch, isTempRef, spawnRaw } from './nact.js';
+import { type ActorRef, isTempRef, spawnRaw } from './nact.js';
 import {
   addProc,
   bindName,
   type DownMessage,
+  deliver,
   exitProc,
   freshId,
   type MonitorRef,
@@ -123,8 +129,34 @@ class ServerProcess {
     };
   }
 
-  /** nact's actor function: one call per message, awaited before the next. */
-  readonly handle = (_nactState: unknown, msg: unknown): unknown => {
+  /** nact's actor function: one call per nact message, awaited before the next. */
+  readonly handle = (_nactState: unknown, msg: unknown): unknown =>
+    msg === WAKE ? this.drain(0) : this.handleOne(msg);
+
+  /**
+   * Takes queued messages one at a time until the mailbox is empty, a callback
+   * returns a promise (the rest waits for it, as nact would), or the batch is full.
+   */
+  private drain(done: number): unknown {
+    const mailbox = this.proc.mailbox;
+    if (mailbox === undefined) return undefined;
+    for (let n = done; ; n++) {
+      if (this.proc.status === 'dead') return undefined;
+      if (n >= MAX_BATCH) {
+        mailbox.yieldTurn();
+        return undefined;
+      }
+      const msg = mailbox.take();
+      if (msg === EMPTY) return undefined;
+      const r = this.handleOne(msg);
+      if (isPromiseLike(r)) {
+        const next = n + 1;
+        return r.then(() => this.drain(next));
+      }
+    }
+  }
+
+  private handleOne(msg: unknown): unknown {
     if (this.proc.status === 'dead') {
       countDeadLetter();
       return undefined;
@@ -147,7 +179,7 @@ class ServerProcess {
     }
     if (isQuery(msg)) return this.onCall(msg, new QueryFrom(msg.replyTo));
     return this.onCast(msg);
-  };
+  }
 
   private onInit(args: unknown): unknown {
     let r: unknown;
@@ -304,8 +336,9 @@ export function spawnServer<Args, S>(
     exitProc(proc, { error: new AlreadyRegisteredError(options.name) });
     throw new AlreadyRegisteredError(options.name);
   }
+  proc.mailbox = new Mailbox(ref);
   server = new ServerProcess(proc, behaviour as AnyServer, parent);
-  dispatch(ref, new Envelope('init', args));
+  deliver(proc, new Envelope('init', args));
   return ref;
 }
 
@@ -362,7 +395,7 @@ export function stopServer(
     exitProc(proc, 'killed');
     return proc.exited;
   }
-  dispatch(proc.ref, new Envelope('stop', reason));
+  deliver(proc, new Envelope('stop', reason));
   if (shutdown === 'infinity') return proc.exited;
   const timer = setTimeout(() => exitProc(proc, 'killed'), shutdown);
   return proc.exited.finally(() => clearTimeout(timer));

@@ -5,6 +5,7 @@
  */
 import { Envelope } from './envelope.js';
 import type { ExitReason } from './exit-reason.js';
+import type { Mailbox } from './mailbox.js';
 import { type ActorRef, dispatch, stopRaw } from './nact.js';
 
 /** The message a watcher receives (as an info message) when a monitored process stops. */
@@ -47,6 +48,8 @@ export class Proc {
   readonly watching = new Map<number, Watch>();
   readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
   readonly pendingCalls = new Set<PendingCall>();
+  /** The runtime's queue in front of nact's, for a server process (see `mailbox.ts`). */
+  mailbox: Mailbox | undefined;
   readonly started: Promise<void>;
   readonly exited: Promise<ExitReason>;
   resolveStarted!: () => void;
@@ -143,9 +146,18 @@ export function boundNames(): string[] {
   return [...names.keys()];
 }
 
+/**
+ * @internal Puts `msg` in a process's mailbox: the runtime's own queue when it has
+ * one, else nact's. A dead process's message is dropped (nact drops them too).
+ */
+export function deliver(proc: Proc, msg: unknown): void {
+  if (proc.mailbox === undefined) dispatch(proc.ref, msg);
+  else if (proc.status !== 'dead') proc.mailbox.push(msg);
+}
+
 /** @internal Delivers an info message to a process's mailbox. */
 export function deliverInfo(proc: Proc, msg: unknown): void {
-  dispatch(proc.ref, new Envelope('info', msg));
+  deliver(proc, new Envelope('info', msg));
 }
 
 /**
@@ -175,6 +187,7 @@ export function exitProc(proc: Proc, reason: ExitReason): void {
   if (proc.parent) childrenOf.get(proc.parent)?.delete(proc);
   killDescendants(proc.ref);
   proc.markExited(reason);
+  proc.mailbox?.clear();
   stopRaw(proc.ref);
 }
 

@@ -9,6 +9,19 @@ import { DEFAULT_MAX_DEPTH } from './plain-data.js';
 /** Largest frame accepted or produced by default (16 MiB). */
 export const DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Largest WebSocket message a sender gathers frames into (frames back to back; a
+ * single larger frame goes alone). Every node accepts messages of this size whatever
+ * its `maxFrameBytes`, which it checks per frame, so batching never trips a peer's
+ * limit.
+ */
+export const BATCH_BYTES = 64 * 1024;
+
+/** The largest WebSocket message a node accepts: one frame, or a batch of them. */
+export function maxMessageBytes(maxFrameBytes: number): number {
+  return Math.max(maxFrameBytes, BATCH_BYTES);
+}
+
 /** Limits shared by {@link encodeFrame} and {@link decodeFrame}. */
 export interface CodecOptions {
   /** Largest frame, in bytes; give `ws` the same value as `maxPayload`. */
@@ -217,6 +230,74 @@ export function decodeFrame(bytes: Uint8Array, options: CodecOptions = {}): Fram
   }
   if (value === C1) return refuse(CloseCode.InvalidPayload, 'frame is the never-used byte 0xc1');
   return validateEnvelope(value, { maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH });
+}
+
+/** What {@link decodeFrames} read from one WebSocket message. */
+export interface DecodedFrames {
+  /** The frames ahead of the first bad one (all of them when `error` is unset). */
+  readonly frames: Envelope[];
+  /** The encoded size of each frame, in bytes. */
+  readonly sizes: number[];
+  /** Why the rest of the message was refused, with the close code to use. */
+  readonly error?: FrameError;
+}
+
+/**
+ * Decodes and checks one received WebSocket message holding one or more frames back
+ * to back (what a {@link BATCH_BYTES} batch holds). Never throws: each frame is held
+ * to {@link decodeFrame}'s rules, and reading stops at the first that breaks one.
+ */
+export function decodeFrames(bytes: Uint8Array, options: CodecOptions = {}): DecodedFrames {
+  const frames: Envelope[] = [];
+  const sizes: number[] = [];
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const fail = (code: FrameError['code'], reason: string): DecodedFrames => ({
+    frames,
+    sizes,
+    error: new FrameError(code, reason),
+  });
+  if (!(bytes instanceof Uint8Array))
+    return fail(CloseCode.InvalidPayload, 'frame is not binary data');
+  if (bytes.byteLength > maxMessageBytes(maxFrameBytes)) {
+    return fail(
+      CloseCode.MessageTooBig,
+      `message of ${bytes.byteLength} bytes exceeds the limit of ${maxMessageBytes(maxFrameBytes)} bytes`,
+    );
+  }
+  const values: unknown[] = [];
+  const ends: number[] = [];
+  let undecodable: string | undefined;
+  try {
+    // values are collected first: a handler run inside msgpackr's sequential read
+    // could itself decode and disturb it
+    unpackr.unpackMultiple(bytes, (value: unknown, _start?: number, end?: number) => {
+      values.push(value);
+      ends.push(end ?? bytes.byteLength);
+    });
+  } catch (error) {
+    undecodable = `undecodable frame: ${errorText(error)}`;
+  }
+  let start = 0;
+  for (let i = 0; i < values.length; i++) {
+    const end = ends[i] as number;
+    const size = end - start;
+    start = end;
+    if (size > maxFrameBytes) {
+      return fail(
+        CloseCode.MessageTooBig,
+        `frame of ${size} bytes exceeds the limit of ${maxFrameBytes} bytes`,
+      );
+    }
+    const value = values[i];
+    if (value === C1) return fail(CloseCode.InvalidPayload, 'frame is the never-used byte 0xc1');
+    const checked = validateEnvelope(value, { maxDepth });
+    if (!checked.ok) return { frames, sizes, error: checked.error };
+    frames.push(checked.frame);
+    sizes.push(size);
+  }
+  if (undecodable !== undefined) return fail(CloseCode.InvalidPayload, undecodable);
+  return { frames, sizes };
 }
 
 function refuse(code: FrameError['code'], reason: string): FrameResult {

@@ -1,9 +1,8 @@
-import type { Duplex } from 'node:stream';
 import type WebSocket from 'ws';
 import type { Logger } from '../log/logger.js';
 import type { ChannelCounters } from './channel-counters.js';
 import { CloseCode, describeCloseCode, truncateCloseReason } from './close-codes.js';
-import { decodeFrame, encodeFrame } from './codec.js';
+import { decodeFrames, encodeFrame } from './codec.js';
 import {
   ConnectionHandshake,
   type ConnectionOptions,
@@ -102,11 +101,9 @@ export class Connection {
     private readonly ws: WebSocket,
     private readonly settings: ConnectionSettings,
     private readonly options: ConnectionOptions,
-    socket?: Duplex,
   ) {
     this.writer = new SocketWriter(
       ws,
-      socket,
       settings.highWaterBytes,
       settings.counters,
       () => this.writable,
@@ -217,16 +214,21 @@ export class Connection {
     if (this.localClose !== undefined || this.ended !== undefined) return;
     this.localClose = { code, reason };
     this.settings.counters.recordClose(code);
-    this.stopTimers();
+    this.liveness.stop();
+    this.handshake.stop();
     this.handshake.fail(new HandshakeError(code, reason));
     const short = truncateCloseReason(reason);
     if (this.ws.readyState === OPEN) {
       if (short !== reason) {
         this.trySend(frame(this.knownChannel(DEFAULT_CHANNEL), 'close', { code, reason }));
       }
+      // what was written before the close leaves ahead of it
+      this.writer.flush();
+      this.writer.stop();
       this.ws.close(code, short);
     } else {
       // still connecting: there is no closing handshake to run
+      this.writer.stop();
       this.ws.terminate();
     }
   }
@@ -243,30 +245,36 @@ export class Connection {
   private onMessage(data: Buffer): void {
     // a handshake that failed is over: whatever else the peer sends is ignored
     if (this.info === undefined && !this.handshake.running) return;
-    const decoded = decodeFrame(data, { maxFrameBytes: this.settings.maxFrameBytes });
-    if (!decoded.ok) {
-      this.close(decoded.error.code, decoded.error.reason);
-      return;
+    const decoded = decodeFrames(data, { maxFrameBytes: this.settings.maxFrameBytes });
+    const { frames, sizes } = decoded;
+    for (let i = 0; i < frames.length; i++) {
+      if (this.ended !== undefined) return;
+      if (this.info === undefined && !this.handshake.running) return;
+      this.onFrame(frames[i] as Envelope, sizes[i] as number);
     }
-    const received = decoded.frame;
+    // the frames ahead of a bad one were sound: they are delivered, then the link closes
+    if (decoded.error !== undefined) this.close(decoded.error.code, decoded.error.reason);
+  }
+
+  private onFrame(received: Envelope, bytes: number): void {
     if (this.handshake.running) {
-      this.settings.counters.recordReceived(this.knownChannel(received.ch), data.byteLength);
+      this.settings.counters.recordReceived(this.knownChannel(received.ch), bytes);
       this.handshake.frame(received);
       return;
     }
     this.liveness.heard(performance.now());
     switch (received.k) {
       case 'ping':
-        this.settings.counters.recordReceived(this.channel, data.byteLength);
+        this.settings.counters.recordReceived(this.channel, bytes);
         this.trySend(frame(this.channel, 'pong', { seq: received.b.seq }));
         return;
       case 'pong':
-        this.settings.counters.recordReceived(this.channel, data.byteLength);
+        this.settings.counters.recordReceived(this.channel, bytes);
         this.liveness.pong(received.b.seq);
         if (this.info !== undefined) this.settings.onPong?.(this.info.peer.name);
         return;
       case 'close':
-        this.settings.counters.recordReceived(this.channel, data.byteLength);
+        this.settings.counters.recordReceived(this.channel, bytes);
         this.peerReason = received.b.reason;
         return;
       case 'hello':
@@ -276,8 +284,8 @@ export class Connection {
       default:
         // frames still arriving on a connection this node is closing (a duplicate the
         // tie-break dropped) were sent before the peer saw the close: deliver them
-        if (this.sink !== undefined) this.sink.frame(this, received, data.byteLength);
-        else this.early.push({ frame: received, bytes: data.byteLength });
+        if (this.sink !== undefined) this.sink.frame(this, received, bytes);
+        else this.early.push({ frame: received, bytes });
     }
   }
 

@@ -26,8 +26,11 @@ import type { NodeSpec } from './node-spec.js';
  * other side's proof checks out. In insecure mode the proofs are left out.
  */
 
-/** Version of the channel protocol spoken after the handshake. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of the channel protocol spoken after the handshake. 2: a WebSocket message
+ * carries one or more frames back to back (1 carried exactly one).
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** How long a handshake may take before the shell should feed a timeout event. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;

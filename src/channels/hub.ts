@@ -6,6 +6,7 @@ import { startChild } from '../supervisor/index.js';
 import type { Rng } from '../util/rng.js';
 import type { BackoffOptions } from './backoff.js';
 import { CloseCode } from './close-codes.js';
+import { maxMessageBytes } from './codec.js';
 import { Connection, type ConnectionSettings } from './connection.js';
 import { NotReachableError } from './errors.js';
 import type { HandshakeAuth } from './handshake.js';
@@ -175,7 +176,7 @@ export class ChannelHub implements LinkHost, RemoteHost {
     const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
     const url = `${scheme}://${host}:${addr.port}/`;
     const options: WebSocket.ClientOptions & { closeTimeout: number } = {
-      maxPayload: this.config.maxFrameBytes,
+      maxPayload: maxMessageBytes(this.config.maxFrameBytes),
       perMessageDeflate: false,
       handshakeTimeout: this.config.handshakeTimeoutMs,
       closeTimeout: this.config.closeTimeoutMs,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { type ActorRef, type GenServer, onExit, send, spawnServer } from '../actors/index.js';
 import { CloseCode } from './close-codes.js';
+import { maxMessageBytes } from './codec.js';
 import { Connection } from './connection.js';
 import type { ChannelHub } from './hub.js';
 import type { ListenAddr } from './node-spec.js';
@@ -53,7 +54,7 @@ export const listenerActor: GenServer<
         const server = await bindServer(hub, addr.host, port, hub.boundPorts[i] !== undefined);
         const wss = new WebSocketServer({
           server,
-          maxPayload: hub.config.maxFrameBytes,
+          maxPayload: maxMessageBytes(hub.config.maxFrameBytes),
           perMessageDeflate: false,
           clientTracking: false,
           closeTimeout: hub.config.closeTimeoutMs,

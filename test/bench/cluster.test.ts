@@ -12,6 +12,7 @@ describe('cluster benchmark', () => {
       latIntervalMs: 5,
       tpCount: 50,
       tpRounds: 1,
+      warmupRounds: 1,
       killCount: 60,
       killIntervalMs: 4,
       killAfterMs: 100,
@@ -35,5 +36,11 @@ describe('cluster benchmark', () => {
     expect(typeof r.tp?.msgPerSec).toBe('number');
     expect(typeof r.raw?.cpuMsPerBroadcast).toBe('number');
     expect(typeof r.kill?.maxExtraMs).toBe('number');
+    const warmup = r.warmup as {
+      ours: { allDelivered: boolean }[];
+      raw: { allDelivered: boolean }[];
+    };
+    expect([warmup.ours.length, warmup.raw.length]).toEqual([1, 1]);
+    expect([...warmup.ours, ...warmup.raw].every((x) => x.allDelivered)).toBe(true);
   }, 120_000);
 });

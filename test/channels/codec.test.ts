@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../../src/channels/close-codes.js';
-import { decodeFrame, encodeFrame } from '../../src/channels/codec.js';
+import { BATCH_BYTES, decodeFrame, decodeFrames, encodeFrame } from '../../src/channels/codec.js';
 import { type Envelope, frame } from '../../src/channels/envelope.js';
 import { FrameError } from '../../src/channels/errors.js';
 import { validateNodeSpec } from '../../src/channels/node-spec.js';
@@ -365,5 +365,73 @@ describe('encodeFrame refusals', () => {
     expect(() => encodeFrame(frame('default', 'cast', { to: 'p', msg: new Point(1) }))).toThrow(
       /class instance/,
     );
+  });
+});
+
+describe('decodeFrames: one WebSocket message holding frames back to back', () => {
+  it('returns every frame of a batch in order, with its encoded size', () => {
+    fc.assert(
+      fc.property(fc.array(envelopeArb, { minLength: 1, maxLength: 8 }), (envelopes) => {
+        const parts = envelopes.map((e) => encodeFrame(e));
+        const decoded = decodeFrames(Buffer.concat(parts));
+        expect(decoded.error).toBeUndefined();
+        expect(decoded.frames).toEqual(envelopes);
+        expect(decoded.sizes).toEqual(parts.map((p) => p.byteLength));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws on arbitrary bytes, and refuses with a channel close code', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+        const decoded = decodeFrames(bytes);
+        if (decoded.error !== undefined) expect([1007, 1008, 1009]).toContain(decoded.error.code);
+        expect(decoded.frames.length).toBe(decoded.sizes.length);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps the frames ahead of a bad one and reports why the rest was refused', () => {
+    const good = encodeFrame(frame('default', 'ping', { seq: 1 }));
+    const bad = plainPackr.pack({ v: 1, ch: 'default', k: 'nope', b: {} });
+    const decoded = decodeFrames(Buffer.concat([good, bad, good]));
+    expect(decoded.frames).toEqual([frame('default', 'ping', { seq: 1 })]);
+    expect(decoded.error?.code).toBe(CloseCode.PolicyViolation);
+  });
+
+  it('keeps the frames ahead of bytes that are not MessagePack', () => {
+    const good = encodeFrame(frame('default', 'ping', { seq: 2 }));
+    const decoded = decodeFrames(Buffer.concat([good, Buffer.from([0xc1])]));
+    expect(decoded.frames).toHaveLength(1);
+    expect(decoded.error?.code).toBe(CloseCode.InvalidPayload);
+  });
+
+  it('accepts a batch up to BATCH_BYTES of frames each within a smaller maxFrameBytes', () => {
+    const one = encodeFrame(frame('default', 'data', { msg: 'y'.repeat(900) }));
+    const count = Math.floor(BATCH_BYTES / one.byteLength);
+    const decoded = decodeFrames(Buffer.concat(Array(count).fill(one)), { maxFrameBytes: 1024 });
+    expect(decoded.error).toBeUndefined();
+    expect(decoded.frames).toHaveLength(count);
+  });
+
+  it('refuses with 1009 a frame over maxFrameBytes inside a batch', () => {
+    const small = encodeFrame(frame('default', 'ping', { seq: 3 }));
+    const big = encodeFrame(frame('default', 'data', { msg: 'z'.repeat(2000) }));
+    const decoded = decodeFrames(Buffer.concat([small, big]), { maxFrameBytes: 1024 });
+    expect(decoded.frames).toHaveLength(1);
+    expect(decoded.error?.code).toBe(CloseCode.MessageTooBig);
+    expect(decoded.error?.reason).toContain('1024');
+  });
+
+  it('refuses with 1009 a message over both maxFrameBytes and BATCH_BYTES', () => {
+    const decoded = decodeFrames(new Uint8Array(BATCH_BYTES + 1), { maxFrameBytes: 1024 });
+    expect(decoded.frames).toEqual([]);
+    expect(decoded.error?.code).toBe(CloseCode.MessageTooBig);
+  });
+
+  it('refuses empty bytes with 1007', () => {
+    expect(decodeFrames(new Uint8Array()).error?.code).toBe(CloseCode.InvalidPayload);
   });
 });

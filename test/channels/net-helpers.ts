@@ -10,7 +10,7 @@ import {
   stopServer,
 } from '../../src/actors/index.js';
 import { type Channels, type ChannelsOptions, startChannels } from '../../src/channels/channels.js';
-import { decodeFrame, encodeFrame } from '../../src/channels/codec.js';
+import { decodeFrames, encodeFrame } from '../../src/channels/codec.js';
 import { type Envelope, frame } from '../../src/channels/envelope.js';
 import { HandshakeError } from '../../src/channels/errors.js';
 import {
@@ -190,8 +190,8 @@ export class RawPeer {
     });
     ws.on('error', () => undefined);
     ws.on('message', (data: Buffer) => {
-      const decoded = decodeFrame(data);
-      if (decoded.ok) this.received.push(decoded.frame);
+      // a node sends the frames of one turn as one message
+      this.received.push(...decodeFrames(data).frames);
     });
   }
 
@@ -236,13 +236,14 @@ export class RawPeer {
     for (const f of step.send) this.ws.send(encodeFrame(f));
     return new Promise((resolve) => {
       const onMessage = (data: Buffer) => {
-        const decoded = decodeFrame(data);
-        if (!decoded.ok) return;
-        step = stepHandshake(step.state, { type: 'frame', frame: decoded.frame });
-        for (const f of step.send) this.ws.send(encodeFrame(f));
-        if (step.outcome !== undefined) {
-          this.ws.off('message', onMessage);
-          resolve(step.outcome);
+        for (const received of decodeFrames(data).frames) {
+          step = stepHandshake(step.state, { type: 'frame', frame: received });
+          for (const f of step.send) this.ws.send(encodeFrame(f));
+          if (step.outcome !== undefined) {
+            this.ws.off('message', onMessage);
+            resolve(step.outcome);
+            return;
+          }
         }
       };
       this.ws.on('message', onMessage);
@@ -256,9 +257,10 @@ export class RawPeer {
   /** From now on, answers every ping with its pong, as a live node does. */
   answerPings(): void {
     this.ws.on('message', (data: Buffer) => {
-      const decoded = decodeFrame(data);
-      if (decoded.ok && decoded.frame.k === 'ping') {
-        this.ws.send(encodeFrame(frame(decoded.frame.ch, 'pong', { seq: decoded.frame.b.seq })));
+      for (const received of decodeFrames(data).frames) {
+        if (received.k === 'ping') {
+          this.ws.send(encodeFrame(frame(received.ch, 'pong', { seq: received.b.seq })));
+        }
       }
     });
   }

@@ -1,7 +1,7 @@
 import { pack } from 'msgpackr';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CloseCode } from '../../src/channels/close-codes.js';
-import { encodeFrame } from '../../src/channels/codec.js';
+import { BATCH_BYTES, encodeFrame } from '../../src/channels/codec.js';
 import { frame } from '../../src/channels/envelope.js';
 import { HandshakeError } from '../../src/channels/errors.js';
 import { Cluster, Inbox, nextPeerEvent, RawPeer, type SeenClose } from './net-helpers.js';
@@ -87,13 +87,22 @@ describe('the listener refuses a bad peer and keeps accepting good ones', () => 
     await stillAcceptsGoodPeers(a, 'good');
   });
 
-  it('closes with 1009 a frame over maxFrameBytes, refused by ws itself', async () => {
+  it('closes with 1009 a message over the batch limit, refused by ws itself', async () => {
     const a = await cluster.node('a', { maxFrameBytes: 4096 });
     const raw = await RawPeer.open(a.address.port);
-    raw.sendBytes(Buffer.alloc(8192, 1));
-    // ws refuses the frame from its header, before reading it, and closes with the code
-    // alone: a close frame sent by ws carries no reason
+    raw.sendBytes(Buffer.alloc(BATCH_BYTES + 1, 1));
+    // ws refuses the message from its header, before reading it, and closes with the
+    // code alone: a close frame sent by ws carries no reason
     expect((await raw.closed).code).toBe(CloseCode.MessageTooBig);
+    expect(a.counters.snapshot().closes[CloseCode.MessageTooBig]).toBe(1);
+    await stillAcceptsGoodPeers(a, 'good');
+  });
+
+  it('closes with 1009 a frame over maxFrameBytes inside a smaller message', async () => {
+    const a = await cluster.node('a', { maxFrameBytes: 4096 });
+    const raw = await RawPeer.open(a.address.port);
+    raw.sendBytes(pack({ v: 1, ch: 'default', k: 'hello', b: { pad: 'x'.repeat(8192) } }));
+    expectClose(await raw.closed, CloseCode.MessageTooBig, 'exceeds the limit of 4096 bytes');
     expect(a.counters.snapshot().closes[CloseCode.MessageTooBig]).toBe(1);
     await stillAcceptsGoodPeers(a, 'good');
   });

@@ -218,6 +218,23 @@ describe('channels between two nodes', () => {
     expect(counterValue(a, ChannelMetricNames.queueRejected, {})).toBe(1_001);
   });
 
+  it('sends the frames of one turn of the event loop as one WebSocket message, in order', async () => {
+    const a = await cluster.node('a');
+    const up = nextPeerEvent(a, (e) => e.type === 'up' && e.peer === 'batch');
+    const raw = await RawPeer.open(a.address.port);
+    expect((await raw.handshake({ name: 'batch', expect: 'a' })).type).toBe('established');
+    await up;
+    let messages = 0;
+    raw.ws.on('message', () => messages++);
+    const before = raw.received.length;
+    for (let i = 0; i < 50; i++) a.send('batch', 'default', i);
+    const data = () => raw.received.slice(before).filter((f) => f.k === 'data');
+    await vi.waitFor(() => expect(data()).toHaveLength(50));
+    expect(data().map((f) => (f.b as { msg: unknown }).msg)).toEqual([...Array(50).keys()]);
+    expect(messages).toBe(1);
+    await raw.close();
+  });
+
   it('holds frames back when a peer stops reading, so its queue fills instead of memory', async () => {
     const maxQueueBytes = 256 * 1024;
     const a = await cluster.node('a', {
