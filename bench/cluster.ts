@@ -438,6 +438,8 @@ export async function benchCluster(
     for (let r = 0; r < o.warmupRounds; r++) {
       warmRaw.push(await phase(`rawwarm${r}`, o.tpCount, 0, true));
     }
+    // the raw relay's latency: the floor of this machine (wake-ups, loopback, clocks)
+    const rawLat = latencies(await phase('rawlat', o.latCount, o.latIntervalMs, true));
 
     // tp: back to back, alternating with the raw relay
     const ours: Awaited<ReturnType<typeof phase>>[] = [];
@@ -468,6 +470,11 @@ export async function benchCluster(
       cpuMsPerBroadcast: round(median(raws.map((x) => x.cpuMsPerBroadcast)), 3),
       allDelivered: raws.every((x) => x.allDelivered),
       treeDepth: settled.depth,
+      lat: {
+        p50Ms: round(quantile(rawLat, 0.5), 3),
+        p99Ms: round(quantile(rawLat, 0.99), 3),
+        maxMs: round(quantile(rawLat, 1), 3),
+      },
     };
     const warmup = {
       rounds: o.warmupRounds,
@@ -622,7 +629,7 @@ export function describeCluster(r: Record<string, unknown>): string {
     `first:     max ${first.maxMs} ms, rmr ${first.rmr}, control/broadcast ${first.controlPerBroadcast}, depth initial ${first.initialDepth} settled ${first.settledDepth}`,
     `lat:       p50 ${lat.p50Ms} ms, p99 ${lat.p99Ms} ms, max ${lat.maxMs} ms, rmr ${lat.rmr}, control/broadcast ${lat.controlPerBroadcast} ${JSON.stringify(lat.framesPerBroadcast)}`,
     `tp:        ${tp.msgPerSec} msg/s, ${tp.cpuMsPerBroadcast} CPU ms/broadcast, control/broadcast ${tp.controlPerBroadcast} ${JSON.stringify(tp.framesPerBroadcast)}`,
-    `raw relay: ${raw.msgPerSec} msg/s, ${raw.cpuMsPerBroadcast} CPU ms/broadcast (tree depth ${raw.treeDepth})`,
+    `raw relay: ${raw.msgPerSec} msg/s, ${raw.cpuMsPerBroadcast} CPU ms/broadcast (tree depth ${raw.treeDepth}), lat ${JSON.stringify(raw.lat)}`,
     `ours/raw:  msg/s ${ratio.msgPerSec}, CPU per broadcast ${ratio.cpuMsPerBroadcast}×`,
     `warm-up:   ${JSON.stringify(g('warmup'))} (not counted)`,
     idleLine,

@@ -30,6 +30,16 @@ export interface CodecOptions {
   readonly maxDepth?: number;
 }
 
+/** Options of {@link encodeDataFrameView}. */
+export interface DataCodecOptions extends CodecOptions {
+  /**
+   * The message is never modified once handed over, and the same object may be
+   * encoded several times in a row (one broadcast to several peers): the last encoding
+   * of the same object, channel and limits is returned instead of a new one.
+   */
+  readonly reuse?: boolean;
+}
+
 // Records and structured clones both need state shared between the two ends (or
 // produce cyclic graphs); plain maps and arrays need none, so any two nodes agree.
 const codecOptions = {
@@ -105,9 +115,52 @@ function checkSize(packed: Buffer, options: CodecOptions): void {
 export function encodeDataFrameView(
   channel: string,
   body: DataBody,
-  options: CodecOptions = {},
+  options: DataCodecOptions = {},
 ): Buffer {
   const { msg, partitionKey, monotonicKey } = body;
+  const reusable =
+    options.reuse === true && partitionKey === undefined && monotonicKey === undefined;
+  if (
+    reusable &&
+    lastEncoded !== undefined &&
+    lastEncoded.msg === msg &&
+    lastEncoded.channel === channel &&
+    lastEncoded.maxFrameBytes === options.maxFrameBytes &&
+    lastEncoded.maxDepth === options.maxDepth
+  ) {
+    return lastEncoded.bytes;
+  }
+  const bytes = encodeDataFrameFresh(channel, msg, partitionKey, monotonicKey, options);
+  if (reusable) {
+    lastEncoded = {
+      msg,
+      channel,
+      maxFrameBytes: options.maxFrameBytes,
+      maxDepth: options.maxDepth,
+      bytes,
+    };
+  }
+  return bytes;
+}
+
+/** The last encoding asked with `reuse` (one entry: fan-out sends come in a row). */
+let lastEncoded:
+  | {
+      readonly msg: unknown;
+      readonly channel: string;
+      readonly maxFrameBytes: number | undefined;
+      readonly maxDepth: number | undefined;
+      readonly bytes: Buffer;
+    }
+  | undefined;
+
+function encodeDataFrameFresh(
+  channel: string,
+  msg: unknown,
+  partitionKey: MessageKey | undefined,
+  monotonicKey: MessageKey | undefined,
+  options: CodecOptions,
+): Buffer {
   const issue = dataBodyProblem(
     msg,
     partitionKey,

@@ -166,18 +166,23 @@ export class PeerLink implements ConnectionSink {
 
   /**
    * Queues an application message and writes it out if its connection can take it.
+   * With `reuse`, `msg` is never modified and may go to several peers in a row: they
+   * share one encoding.
    *
    * @throws QueueFullError when the peer's queue would exceed its byte bound.
    * @throws FrameError when the message is not plain data or is too big.
    */
-  sendData(channel: string, msg: unknown, options: SendOptions = {}): void {
+  sendData(channel: string, msg: unknown, options: SendOptions = {}, reuse = false): void {
     if (this.stopping) throw new UnknownPeerError(this.peer);
     const ch = resolveChannel(this.table, channel);
     const { partitionKey, monotonicKey } = options;
     let body: DataBody = { msg };
     if (partitionKey !== undefined) body = { ...body, partitionKey };
     if (monotonicKey !== undefined) body = { ...body, monotonicKey };
-    const bytes = encodeDataFrameView(ch, body, { maxFrameBytes: this.hub.config.maxFrameBytes });
+    const bytes = encodeDataFrameView(ch, body, {
+      maxFrameBytes: this.hub.config.maxFrameBytes,
+      reuse,
+    });
     let request: Omit<EnqueueRequest, 'bytes'> = { channel: ch };
     if (partitionKey !== undefined) request = { ...request, partitionKey };
     if (monotonicKey !== undefined) request = { ...request, monotonicKey };

@@ -84,8 +84,19 @@ export class ServiceRouter {
   /** The broadcast server's view of the channels. */
   broadcastTransport(): BroadcastTransport {
     const ch = this.channels;
+    // The core hands one message object to every eager peer: one tagged wrapper (and
+    // so one encoding, see `sendShared`) serves them all.
+    let lastMsg: unknown;
+    let lastTagged: Tagged | undefined;
+    const tagged = (msg: unknown): Tagged => {
+      if (msg !== lastMsg || lastTagged === undefined) {
+        lastMsg = msg;
+        lastTagged = { svc: 'bc', m: msg };
+      }
+      return lastTagged;
+    };
     return {
-      send: (peer, channel, msg) => ch.send(peer, channel, { svc: 'bc', m: msg } satisfies Tagged),
+      send: (peer, channel, msg) => ch.sendShared(peer, channel, tagged(msg)),
       call: (peer, request, timeoutMs) =>
         ch.callRemote({ name: 'plumtree_broadcast', node: peer }, request, timeoutMs),
     };

@@ -22,6 +22,13 @@ export class RecentDeliveries {
   // graft (each tree optimisation), and scanning every remembered message there
   // was most of a 1,000-node burst's time.
   private readonly byRoot = new Map<NodeName, Map<string, Slot>>();
+  /**
+   * Keys in delivery order, oldest at `head`. Evicting by iterating `byKey` from its
+   * start would walk every deleted entry V8 keeps until the map is rehashed: at
+   * capacity, a delivery then cost thousands of skipped holes.
+   */
+  private order: (string | undefined)[] = [];
+  private head = 0;
   private nextSeq = 0;
 
   constructor(private readonly capacity: number) {}
@@ -42,16 +49,24 @@ export class RecentDeliveries {
     }
     const fresh: Slot = { delivery, seq: this.nextSeq++ };
     this.byKey.set(key, fresh);
+    this.order.push(key);
     const root = delivery.entry?.root;
     if (root !== undefined) this.index(root, key, fresh);
-    if (this.byKey.size > this.capacity) {
-      for (const [oldest, old] of this.byKey) {
-        this.byKey.delete(oldest);
-        const oldRoot = old.delivery.entry?.root;
-        if (oldRoot !== undefined) this.unindex(oldRoot, oldest);
-        break;
-      }
+    if (this.byKey.size > this.capacity) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    const oldest = this.order[this.head] as string;
+    this.order[this.head++] = undefined;
+    if (this.head >= 1024 && this.head * 2 >= this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
+    const old = this.byKey.get(oldest);
+    if (old === undefined) return;
+    this.byKey.delete(oldest);
+    const oldRoot = old.delivery.entry?.root;
+    if (oldRoot !== undefined) this.unindex(oldRoot, oldest);
   }
 
   /** The delivery of `key`, if still remembered. */
