@@ -145,7 +145,11 @@ async function rawStart(): Promise<number> {
 
 async function rawTree(ports: readonly number[]): Promise<void> {
   for (const port of ports) {
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: false });
+    // the same WebSocket settings as the nodes' channels (an all-zero masking key)
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/`, {
+      perMessageDeflate: false,
+      generateMask: (mask: Buffer) => mask.fill(0),
+    });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', resolve);
       ws.once('error', reject);

@@ -21,6 +21,16 @@ import { Prober } from './prober.js';
 import { RemoteCalls } from './remote.js';
 import { type ChannelsTlsOptions, tlsClientOptions } from './tls.js';
 
+/**
+ * The WebSocket masking key of every frame this node sends as a dialler: all zeros.
+ * Masking protects HTTP intermediaries from scripts running in browsers (RFC 6455
+ * §10.3); no browser speaks this protocol, whose peers prove the cluster secret, and
+ * with a zero key ws skips a pass over every byte at both ends (the receiver too).
+ */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
+}
+
 /** An application data frame handler: `(peer, channel, msg)`. */
 export type DataHandler = (peer: string, channel: string, msg: unknown) => void;
 
@@ -181,6 +191,7 @@ export class ChannelHub implements LinkHost, RemoteHost {
       handshakeTimeout: this.config.handshakeTimeoutMs,
       closeTimeout: this.config.closeTimeoutMs,
       followRedirects: false,
+      generateMask: zeroMask,
       ...(this.config.tls === undefined ? {} : tlsClientOptions(this.config.tls)),
     };
     let ws: WebSocket;

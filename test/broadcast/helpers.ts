@@ -95,12 +95,15 @@ export function announce(
   from: NodeName,
   entries: Announcement[],
   stale: boolean,
+  now = 0,
 ): PlumtreeEffect[] {
   const asks = ofType(
-    step(state, { type: 'receive', from, msg: { type: 'i_have', entries, from } }, 0),
+    step(state, { type: 'receive', from, msg: { type: 'i_have', entries, from } }, now),
     'isStale',
   );
-  return asks.flatMap((ask) => step(state, { type: 'isStaleResult', token: ask.token, stale }, 0));
+  return asks.flatMap((ask) =>
+    step(state, { type: 'isStaleResult', token: ask.token, stale }, now),
+  );
 }
 
 export function sorted(xs: Iterable<string>): string[] {

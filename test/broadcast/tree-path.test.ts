@@ -124,12 +124,19 @@ describe('a node holding a tree’s messages only through exchanges re-attaches 
   it('one link-only graft per tree while its window lasts', () => {
     const s = makeState();
     const first = announce(s, 'd', [entry({ id: 'm1' })], true);
-    const second = announce(s, 'c', [entry({ id: 'm2' })], true);
-    const effects = [
-      ...fireGraftTimer(s, first, 500, true),
-      ...fireGraftTimer(s, second, 500, true),
-    ];
+    const effects = fireGraftTimer(s, first, 500, true);
     expect(sent(effects, 'graft').map(([to]) => to)).toEqual(['d']);
+    // within the window nothing more is judged, so nothing is armed for the tree
+    const second = announce(s, 'c', [entry({ id: 'm2' })], true, 600);
+    expect(ofType(second, 'setTimer').filter((t) => t.key.type === 'graft')).toEqual([]);
+  });
+
+  it('judges a tree by one held message at a time: a burst of stale announcements arms one timer', () => {
+    const s = makeState();
+    const ids = Array.from({ length: 50 }, (_, i) => entry({ id: `m${i}` }));
+    const effects = announce(s, 'd', ids, true);
+    expect(ofType(effects, 'setTimer').filter((t) => t.key.type === 'graft')).toHaveLength(1);
+    expect(sent(fireGraftTimer(s, effects, 500, true), 'graft').map(([to]) => to)).toEqual(['d']);
   });
 
   it('with delayed grafts off (the reference), a stale announcement arms nothing', () => {

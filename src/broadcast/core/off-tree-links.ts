@@ -12,6 +12,13 @@ import type { PlumtreeState } from './state.js';
  */
 export class OffTreeLinks {
   private readonly lastLink = new Map<NodeName, number>();
+  /**
+   * Per tree, the one held-but-not-tree-delivered message whose graft timer will judge
+   * that tree. One is enough (the judgement is about the tree, not the message), and
+   * tracking every such message of a burst larger than the delivery cache (whose
+   * announcements all look off-tree once evicted) armed a timer per message.
+   */
+  private readonly pending = new Map<NodeName, string>();
 
   constructor(
     private readonly maxRoots: number,
@@ -31,6 +38,22 @@ export class OffTreeLinks {
     if (this.lastLink.size <= this.maxRoots) return;
     for (const oldest of this.lastLink.keys()) {
       this.lastLink.delete(oldest);
+      return;
+    }
+  }
+
+  /** The message awaiting its graft timer for `root`'s tree, if any was recorded. */
+  pendingCheck(root: NodeName): string | undefined {
+    return this.pending.get(root);
+  }
+
+  /** Records `key` as the message whose graft timer judges `root`'s tree. */
+  awaitCheck(root: NodeName, key: string): void {
+    this.pending.delete(root);
+    this.pending.set(root, key);
+    if (this.pending.size <= this.maxRoots) return;
+    for (const oldest of this.pending.keys()) {
+      this.pending.delete(oldest);
       return;
     }
   }

@@ -273,8 +273,9 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
   if (seed !== undefined) state.sets.seedFrom(msg.root, seed);
   addEager(state, msg.root, msg.from);
   relinkAfterCrossedPrune(state, msg, out);
-  noteTreeActivity(state, msg.root, msg.from, activityEntry(msg));
-  state.recent.set(key, { round: msg.round, from: msg.from, entry: activityEntry(msg) });
+  const entry = activityEntry(msg);
+  noteTreeActivity(state, msg.root, msg.from, entry);
+  state.recent.set(key, { round: msg.round, from: msg.from, entry });
   push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out, seed);
   if (!state.options.treeOptimization || missing === undefined) return;
   // The paper's place for the optimisation: announcements that beat the eager copy.
@@ -422,8 +423,12 @@ function staleChecked(
     if (!state.recent.has(key)) {
       state.offTree.set(key, { round: entry.round, from });
       // The tree may still bring it (a duplicate then keeps its sender); if not, the
-      // graft timer re-attaches this node to the tree (`offTreeLinkTarget`).
-      if (state.options.delayedGraft) trackMissing(state, key, entry, from, out);
+      // graft timer re-attaches this node to the tree (`offTreeLinkTarget`). One
+      // message per tree is judged at a time, and none while a link is not allowed.
+      if (state.options.delayedGraft && judgesTree(state, entry.root)) {
+        trackMissing(state, key, entry, from, out);
+        state.offTreeLinks.awaitCheck(entry.root, key);
+      }
     }
     if (!state.options.treeOptimization) return;
     const delivery = state.recent.get(key);
@@ -447,6 +452,13 @@ function staleChecked(
 }
 
 /** Records `from` as an announcer of `key` and arms the first graft timer if it is new. */
+/** Whether a held message of `root`'s tree should be tracked to judge whether the tree reaches us. */
+function judgesTree(state: PlumtreeState, root: NodeName): boolean {
+  if (!state.offTreeLinks.mayLink(root, state.now)) return false;
+  const pending = state.offTreeLinks.pendingCheck(root);
+  return pending === undefined || state.missing.get(pending) === undefined;
+}
+
 function trackMissing(
   state: PlumtreeState,
   key: string,
