@@ -12,6 +12,7 @@ import {
   type Announcement,
   type ExchangeSelector,
   type ExchangeToken,
+  type IsStaleEffect,
   type MergeEffect,
   type MetricEvent,
   type PlumtreeEffect,
@@ -280,28 +281,10 @@ export class EffectInterpreter {
         return;
       }
       case 'merge':
-        this.call(
-          e.handler,
-          (h) => h.merge(e.id, e.payload),
-          (answer) => {
-            const isNew = parseBoolean(e.handler, 'merge', answer);
-            this.host.observer?.merged?.(e, isNew);
-            return { type: 'mergeResult', token: e.token, isNew };
-          },
-          (error) => ({ type: 'mergeFailed', token: e.token, error }),
-        );
+        this.merge(e);
         return;
       case 'isStale':
-        this.call(
-          e.handler,
-          (h) => h.isStale(e.id),
-          (answer) => ({
-            type: 'isStaleResult',
-            token: e.token,
-            stale: parseBoolean(e.handler, 'isStale', answer),
-          }),
-          (error) => ({ type: 'isStaleFailed', token: e.token, error }),
-        );
+        this.isStale(e);
         return;
       case 'graft':
         this.call(
@@ -390,6 +373,110 @@ export class EffectInterpreter {
         error,
         context: { to, type: msg.type },
       });
+    }
+  }
+
+  /**
+   * `merge`, once per payload received: {@link call} without its closures (a sync
+   * answer is the rule, and this is every relayed message's path).
+   */
+  private merge(e: MergeEffect): void {
+    const handler = this.handlers.get(e.handler);
+    if (handler === undefined) {
+      this.queue.push({
+        type: 'mergeFailed',
+        token: e.token,
+        error: new UnknownHandlerError(e.handler),
+      });
+      return;
+    }
+    let answer: unknown;
+    try {
+      answer = handler.merge(e.id, e.payload);
+    } catch (error) {
+      this.queue.push({ type: 'mergeFailed', token: e.token, error });
+      return;
+    }
+    if (!isPromise(answer)) {
+      this.queue.push(this.mergeAnswered(e, answer));
+      return;
+    }
+    this.later(
+      e.handler,
+      answer,
+      (value) => this.mergeAnswered(e, value),
+      (error) => ({ type: 'mergeFailed', token: e.token, error }),
+    );
+  }
+
+  private mergeAnswered(e: MergeEffect, answer: unknown): PlumtreeEvent {
+    try {
+      const isNew = parseBoolean(e.handler, 'merge', answer);
+      this.host.observer?.merged?.(e, isNew);
+      return { type: 'mergeResult', token: e.token, isNew };
+    } catch (error) {
+      return { type: 'mergeFailed', token: e.token, error };
+    }
+  }
+
+  /** `isStale`, once per announcement received: {@link merge}'s shape, for the same reason. */
+  private isStale(e: IsStaleEffect): void {
+    const handler = this.handlers.get(e.handler);
+    if (handler === undefined) {
+      this.queue.push({
+        type: 'isStaleFailed',
+        token: e.token,
+        error: new UnknownHandlerError(e.handler),
+      });
+      return;
+    }
+    let answer: unknown;
+    try {
+      answer = handler.isStale(e.id);
+    } catch (error) {
+      this.queue.push({ type: 'isStaleFailed', token: e.token, error });
+      return;
+    }
+    if (!isPromise(answer)) {
+      this.queue.push(this.staleAnswered(e, answer));
+      return;
+    }
+    this.later(
+      e.handler,
+      answer,
+      (value) => this.staleAnswered(e, value),
+      (error) => ({ type: 'isStaleFailed', token: e.token, error }),
+    );
+  }
+
+  private staleAnswered(e: IsStaleEffect, answer: unknown): PlumtreeEvent {
+    try {
+      return {
+        type: 'isStaleResult',
+        token: e.token,
+        stale: parseBoolean(e.handler, 'isStale', answer),
+      };
+    } catch (error) {
+      return { type: 'isStaleFailed', token: e.token, error };
+    }
+  }
+
+  /** A promise answer: its outcome is fed back later, through the host. */
+  private later(
+    name: string,
+    answer: PromiseLike<unknown>,
+    ok: (value: unknown) => PlumtreeEvent,
+    failed: (error: unknown) => PlumtreeEvent,
+  ): void {
+    if (!this.host.acceptsPromises) throw new AsyncHandlerError(name);
+    const deliver = (event: PlumtreeEvent) => this.host.deliverLater(event);
+    try {
+      answer.then(
+        (value) => deliver(ok(value)),
+        (error: unknown) => deliver(failed(error)),
+      );
+    } catch (error) {
+      this.queue.push(failed(error));
     }
   }
 
