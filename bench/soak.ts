@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RECOMMENDED_V8_FLAGS } from '../src/node/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -239,7 +240,12 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
       }),
     ),
   });
-  const launch = launchOf(stringOption(args, 'node-flags'), stringOption(args, 'node-env'));
+  // Nodes run with the flags a deployed node runs with unless told otherwise
+  // (`--node-flags ''` for V8's defaults).
+  const launch = launchOf(
+    stringOption(args, 'node-flags') ?? RECOMMENDED_V8_FLAGS.join(' '),
+    stringOption(args, 'node-env'),
+  );
   // Diagnosis: the odd-numbered nodes started another way, to compare two ways of
   // running a node under the very same load.
   const altFlags = stringOption(args, 'alt-node-flags');
