@@ -5,8 +5,9 @@
  * `--expose-gc`, so a memory question can ask for the live heap (after a full GC).
  */
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { start } from '../src/actors/index.js';
 import { silentLogger } from '../src/log/index.js';
 import { KV_PREFIX, startNode } from '../src/node/index.js';
@@ -56,6 +57,44 @@ function longestMailboxes(top: number): [string, number][] {
   return out.sort((a, b) => b[1] - a[1]).slice(0, top);
 }
 
+/**
+ * Where the RSS lives, from the kernel's view (Linux only; empty elsewhere): anonymous
+ * pages (the V8 heap, malloc, stacks), file pages (the node binary and libraries paged
+ * in as code runs) and the main malloc arena (`[heap]`). The split tells V8's share from
+ * the allocator's and from code merely paged in.
+ */
+function kernelMemory(): Record<string, number> {
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kb = (field: string): number =>
+      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    const smaps = readFileSync('/proc/self/smaps', 'utf8');
+    const heap = /\[heap\]\n(?:.*\n)*?Rss:\s+(\d+) kB/.exec(smaps);
+    return {
+      rssAnon: kb('RssAnon'),
+      rssFile: kb('RssFile'),
+      mallocMainArena: Number(heap?.[1] ?? 0) * 1024,
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** Reserved (committed) bytes of the V8 spaces that can grow without live data growing. */
+function spaceSizes(): Record<string, number> {
+  const of = (name: string): number =>
+    getHeapSpaceStatistics().find((sp) => sp.space_name === name)?.space_size ?? 0;
+  const h = getHeapStatistics();
+  return {
+    newSpace: of('new_space'),
+    codeSpace: of('code_space'),
+    oldSpace: of('old_space'),
+    // What V8 itself holds outside the JS heap: its malloc'ed zones (compiler, parser).
+    v8Malloced: h.malloced_memory,
+    heapPhysical: h.total_physical_size,
+  };
+}
+
 const reply = (id: number, body: unknown): void => {
   process.send?.({ id, body });
 };
@@ -64,6 +103,7 @@ process.on('message', async (raw: Ask) => {
   switch (raw.type) {
     case 'memory': {
       const m = process.memoryUsage();
+      const before = { ...spaceSizes(), ...kernelMemory() };
       // RSS is read before the collection, so the forced GC does not flatter it; the
       // heap is read after, so it counts only what is still referenced.
       const gc = (globalThis as { gc?: () => void }).gc;
@@ -74,7 +114,11 @@ process.on('message', async (raw: Ask) => {
         heapUsed: m.heapUsed,
         heapTotal: m.heapTotal,
         external: m.external,
-        ...(live !== undefined ? { liveHeap: live.heapUsed, liveExternal: live.external } : {}),
+        arrayBuffers: m.arrayBuffers,
+        ...before,
+        ...(live !== undefined
+          ? { liveHeap: live.heapUsed, liveExternal: live.external, rssAfterGc: live.rss }
+          : {}),
       });
       return;
     }

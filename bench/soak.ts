@@ -13,10 +13,14 @@
  * retainers; `--gc-samples` (diagnosis) forces a GC at every sample so the live heap
  * can be followed over time.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RECOMMENDED_V8_FLAGS } from '../src/node/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -25,8 +29,21 @@ interface Memory {
   readonly heapUsed: number;
   readonly heapTotal: number;
   readonly external: number;
+  readonly arrayBuffers: number;
+  /** Committed bytes of V8's young generation, code space and old space. */
+  readonly newSpace: number;
+  readonly codeSpace: number;
+  readonly oldSpace: number;
+  readonly v8Malloced: number;
+  readonly heapPhysical: number;
+  /** The kernel's split of RSS (Linux): anonymous pages, file pages, the main malloc arena. */
+  readonly rssAnon?: number;
+  readonly rssFile?: number;
+  readonly mallocMainArena?: number;
   /** Heap used after a forced full GC (only when the sample asked for one). */
   readonly liveHeap?: number;
+  /** RSS right after that GC. */
+  readonly rssAfterGc?: number;
 }
 
 /** The acceptance bound of the soak: growth over the second half, per node. */
@@ -44,8 +61,18 @@ interface Sample {
   /** What V8 has reserved for the heap: grows with the young generation's capacity. */
   readonly heapTotalMiB: number[];
   readonly externalMiB: number[];
+  readonly arrayBuffersMiB: number[];
+  readonly newSpaceMiB: number[];
+  readonly codeSpaceMiB: number[];
+  readonly oldSpaceMiB: number[];
+  readonly v8MallocedMiB: number[];
+  readonly heapPhysicalMiB: number[];
+  readonly rssAnonMiB: number[];
+  readonly rssFileMiB: number[];
+  readonly mallocMainArenaMiB: number[];
   /** Heap still referenced after a full GC, when this sample forced one. */
   readonly liveHeapMiB?: number[];
+  readonly rssAfterGcMiB?: number[];
 }
 
 class NodeProcess {
@@ -67,19 +94,17 @@ class NodeProcess {
   }
 
   static start(
+    launch: Launch,
     name: string,
     join: string | undefined,
     exchangeTickMs: number,
     dataDir: string | undefined,
   ): Promise<NodeProcess> {
-    const child = fork(
-      new URL('./soak-node.ts', import.meta.url).pathname,
-      [name, join ?? '-', String(exchangeTickMs), dataDir ?? '-'],
-      {
-        execArgv: ['--import', 'tsx', '--expose-gc'],
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      },
-    );
+    const child = fork(launch.script, [name, join ?? '-', String(exchangeTickMs), dataDir ?? '-'], {
+      execArgv: [...launch.execArgv, '--expose-gc'],
+      env: { ...process.env, ...launch.env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const node = new NodeProcess(name, child);
     return new Promise((resolve, reject) => {
       child.once('error', reject);
@@ -113,6 +138,31 @@ class NodeProcess {
     await this.ask({ type: 'stop' }).catch(() => undefined);
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
   }
+}
+
+/** How a node process is started: which script, node flags and environment. */
+interface Launch {
+  readonly script: string;
+  readonly execArgv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** Where the compiled nodes go: inside the repository, so that its packages resolve. */
+const BUILD_DIR = fileURLToPath(
+  new URL('../node_modules/.cache/plumtree-soak-bench', import.meta.url),
+);
+
+/** Compiles `src` and the node script to {@link BUILD_DIR}; returns the script's path. */
+function buildNodeScript(): string {
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  rmSync(BUILD_DIR, { recursive: true, force: true });
+  execFileSync(
+    process.execPath,
+    [tsc, '-p', join(repo, 'tsconfig.bench-soak.json'), '--outDir', BUILD_DIR],
+    { stdio: 'inherit' },
+  );
+  return join(BUILD_DIR, 'bench', 'soak-node.js');
 }
 
 function option(args: readonly string[], name: string, fallback: number): number {
@@ -169,16 +219,63 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
   const dirOf = (name: string) => (dataRoot === undefined ? undefined : join(dataRoot, name));
   const durationMs = minutes * 60_000;
   const sampleEveryMs = Math.min(10_000, Math.max(1000, durationMs / 60));
+  // Compiled and on plain node, as a node is deployed: the TypeScript loader alone adds
+  // about 34 MiB of RSS per process and allocates as it goes. `--from-source` skips the
+  // compile step for quick runs.
+  const fromSource = args.includes('--from-source');
+  const script = fromSource
+    ? fileURLToPath(new URL('./soak-node.ts', import.meta.url))
+    : buildNodeScript();
+  const launchOf = (flags: string | undefined, env: string | undefined): Launch => ({
+    script,
+    execArgv: [
+      ...(fromSource ? ['--import', 'tsx'] : []),
+      ...(flags?.split(' ').filter((f) => f !== '') ?? []),
+    ],
+    env: Object.fromEntries(
+      (env?.split(',').filter((e) => e !== '') ?? []).map((e) => {
+        const at = e.indexOf('=');
+        if (at <= 0) throw new Error('--node-env takes NAME=VALUE[,NAME=VALUE...]');
+        return [e.slice(0, at), e.slice(at + 1)];
+      }),
+    ),
+  });
+  // Nodes run with the flags a deployed node runs with unless told otherwise
+  // (`--node-flags ''` for V8's defaults).
+  const launch = launchOf(
+    stringOption(args, 'node-flags') ?? RECOMMENDED_V8_FLAGS.join(' '),
+    stringOption(args, 'node-env'),
+  );
+  // Diagnosis: the odd-numbered nodes started another way, to compare two ways of
+  // running a node under the very same load.
+  const altFlags = stringOption(args, 'alt-node-flags');
+  const altEnv = stringOption(args, 'alt-node-env');
+  const alt =
+    altFlags === undefined && altEnv === undefined ? undefined : launchOf(altFlags, altEnv);
+  const launchFor = (k: number): Launch => (k % 2 === 1 && alt !== undefined ? alt : launch);
+  const loads: number[][] = [loadavg()];
 
   const nodes: NodeProcess[] = [];
   try {
-    const first = await NodeProcess.start('n0', undefined, exchangeTickMs, dirOf('n0'));
+    const first = await NodeProcess.start(
+      launchFor(0),
+      'n0',
+      undefined,
+      exchangeTickMs,
+      dirOf('n0'),
+    );
     nodes.push(first);
     const seed = `127.0.0.1:${first.port}`;
     nodes.push(
       ...(await Promise.all(
         Array.from({ length: nodeCount - 1 }, (_, i) =>
-          NodeProcess.start(`n${i + 1}`, seed, exchangeTickMs, dirOf(`n${i + 1}`)),
+          NodeProcess.start(
+            launchFor(i + 1),
+            `n${i + 1}`,
+            seed,
+            exchangeTickMs,
+            dirOf(`n${i + 1}`),
+          ),
         ),
       )),
     );
@@ -227,9 +324,24 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
         heapUsedMiB: mem.map((m) => round(m.heapUsed / MiB)),
         heapTotalMiB: mem.map((m) => round(m.heapTotal / MiB)),
         externalMiB: mem.map((m) => round(m.external / MiB)),
-        ...(gc ? { liveHeapMiB: mem.map((m) => round((m.liveHeap ?? m.heapUsed) / MiB, 2)) } : {}),
+        arrayBuffersMiB: mem.map((m) => round(m.arrayBuffers / MiB, 2)),
+        newSpaceMiB: mem.map((m) => round(m.newSpace / MiB)),
+        codeSpaceMiB: mem.map((m) => round(m.codeSpace / MiB)),
+        oldSpaceMiB: mem.map((m) => round(m.oldSpace / MiB)),
+        v8MallocedMiB: mem.map((m) => round(m.v8Malloced / MiB, 2)),
+        heapPhysicalMiB: mem.map((m) => round(m.heapPhysical / MiB)),
+        rssAnonMiB: mem.map((m) => round((m.rssAnon ?? 0) / MiB)),
+        rssFileMiB: mem.map((m) => round((m.rssFile ?? 0) / MiB)),
+        mallocMainArenaMiB: mem.map((m) => round((m.mallocMainArena ?? 0) / MiB)),
+        ...(gc
+          ? {
+              liveHeapMiB: mem.map((m) => round((m.liveHeap ?? m.heapUsed) / MiB, 2)),
+              rssAfterGcMiB: mem.map((m) => round((m.rssAfterGc ?? m.rss) / MiB)),
+            }
+          : {}),
       };
       samples.push(s);
+      loads.push(loadavg());
       return s;
     };
     await sample();
@@ -345,6 +457,28 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
         liveHeapHalfMiB: halfStart.liveHeapMiB?.[j],
         liveHeapEndMiB: end.liveHeapMiB?.[j],
         secondHalfHeapGrowthMiB: heapGrowth,
+        // Where the RSS growth went, half -> end (read at the same instants as RSS).
+        secondHalfGrowthMiB: Object.fromEntries(
+          (
+            [
+              'heapTotalMiB',
+              'heapPhysicalMiB',
+              'newSpaceMiB',
+              'oldSpaceMiB',
+              'codeSpaceMiB',
+              'v8MallocedMiB',
+              'externalMiB',
+              'arrayBuffersMiB',
+              'rssAnonMiB',
+              'rssFileMiB',
+              'mallocMainArenaMiB',
+              'rssAfterGcMiB',
+            ] as const
+          ).map((f) => [
+            f,
+            round(((end[f] ?? [])[j] as number) - ((halfStart[f] ?? [])[j] as number), 2),
+          ]),
+        ),
         rssWithinBound: rssGrowth <= BOUND_MIB,
         heapWithinBound: heapGrowth <= BOUND_MIB,
       };
@@ -370,6 +504,14 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
       secondHalfRssGrowthMiBMedian: round(median(growth)),
       secondHalfHeapGrowthMiBMax: Math.max(...heapGrowth),
       secondHalfHeapGrowthMiBMedian: round(median(heapGrowth), 2),
+      nodeLaunch: { compiled: !fromSource, execArgv: launch.execArgv, env: launch.env },
+      ...(alt !== undefined ? { oddNodesLaunch: { execArgv: alt.execArgv, env: alt.env } } : {}),
+      loadAverage: {
+        start: loads[0]?.map((x) => round(x, 2)),
+        oneMinuteMin: round(Math.min(...loads.map((l) => l[0] as number)), 2),
+        oneMinuteMax: round(Math.max(...loads.map((l) => l[0] as number)), 2),
+        end: loads[loads.length - 1]?.map((x) => round(x, 2)),
+      },
       everyNodeWithinBound: perNode.every((p) => p.rssWithinBound && p.heapWithinBound),
       perNode,
       samples,
@@ -395,7 +537,15 @@ export function describeSoak(r: Record<string, unknown>): string {
     secondHalfHeapGrowthMiB: number;
     rssWithinBound: boolean;
     heapWithinBound: boolean;
+    secondHalfGrowthMiB: Record<string, number>;
   }[];
+  const load = r.loadAverage as { oneMinuteMin: number; oneMinuteMax: number };
+  const launch = r.nodeLaunch as {
+    compiled: boolean;
+    execArgv: string[];
+    env: Record<string, string>;
+  };
+  const parts = Object.keys(perNode[0]?.secondHalfGrowthMiB ?? {});
   const samples = r.samples as Sample[];
   const everyMinute = samples.filter(
     (s, i) =>
@@ -412,6 +562,19 @@ export function describeSoak(r: Record<string, unknown>): string {
     ...perNode.map(
       (p) =>
         `${p.node.padEnd(4)}  ${String(p.rssStartMiB).padStart(9)}  ${String(p.rssHalfMiB).padStart(4)}  ${String(p.rssEndMiB).padStart(5)}  ${String(p.secondHalfRssGrowthMiB).padStart(8)}  ${String(p.secondHalfRssSlopeMiBPerMin).padStart(9)}  ${String(p.liveHeapHalfMiB).padStart(14)}  ${String(p.liveHeapEndMiB).padStart(5)}  ${String(p.secondHalfHeapGrowthMiB).padStart(8)}  ${p.rssWithinBound && p.heapWithinBound ? 'yes' : `no (${p.rssWithinBound ? '' : 'rss'}${p.rssWithinBound || p.heapWithinBound ? '' : ', '}${p.heapWithinBound ? '' : 'heap'})`}`,
+    ),
+    `nodes ${launch.compiled ? 'compiled' : 'from source'}, flags [${launch.execArgv.join(' ')}], env [${Object.entries(
+      launch.env,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(
+        ' ',
+      )}]${r.oddNodesLaunch === undefined ? '' : `; odd nodes: ${JSON.stringify(r.oddNodesLaunch)}`}; 1-min load average ${load.oneMinuteMin}..${load.oneMinuteMax}`,
+    '',
+    `2nd-half growth by part (MiB): node  ${parts.map((p) => p.replace(/MiB$/, '')).join('  ')}`,
+    ...perNode.map(
+      (p) =>
+        `${p.node.padEnd(4)}  ${parts.map((f) => String(p.secondHalfGrowthMiB[f]).padStart(f.length - 3)).join('  ')}`,
     ),
     '',
     '   t(s)  median rss  max rss  median heapUsed (MiB)',

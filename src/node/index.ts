@@ -6,3 +6,4 @@ export {
   type NodeOptions,
   NodeOptionsError,
 } from './options.js';
+export { RECOMMENDED_V8_FLAGS } from './recommended-v8-flags.js';

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { RECOMMENDED_V8_FLAGS } from '../../src/node/recommended-v8-flags.js';
 import { parseSeed } from '../../src/peer-service/seed-resolver.js';
 
 const DEPLOY = fileURLToPath(new URL('../../deploy/', import.meta.url));
@@ -146,5 +147,10 @@ describe('Dockerfile', () => {
     expect(user).not.toMatch(/\b(root|0)\b/);
     expect(lines.join('\n')).toMatch(/HEALTHCHECK[\s\S]*\/health/);
     expect(lines.find((l) => l.startsWith('ENTRYPOINT'))).toContain('"node"');
+  });
+
+  it('starts node with the recommended V8 flags', () => {
+    const entrypoint = lines.find((l) => l.startsWith('ENTRYPOINT')) ?? '';
+    for (const flag of RECOMMENDED_V8_FLAGS) expect(entrypoint).toContain(`"${flag}"`);
   });
 });
