@@ -1,3 +1,5 @@
+import { HolderSet, NameIndex } from './holder-set.js';
+
 /** How a node came to hold a message. */
 export type DeliveryPath = 'push' | 'exchange';
 
@@ -23,7 +25,7 @@ export interface TrackedMessage {
   /** Payload-carrying messages that arrived at some node, duplicates included. */
   payloadsReceived: number;
   /** Nodes that delivered it (the origin excluded), first delivery only. */
-  readonly holders: Set<string>;
+  readonly holders: HolderSet;
   /** Most hops of a delivery by push (0 when none). */
   maxPushHops: number;
   /** Time of the latest first delivery (`-Infinity` when none). */
@@ -38,6 +40,7 @@ export interface TrackedMessage {
 export class DeliveryTracker {
   /** Every tracked message, by id, in the order they were broadcast. */
   readonly messages = new Map<string, TrackedMessage>();
+  private readonly names = new NameIndex();
 
   /** `origin` broadcasts `id` at `time`. */
   started(id: string, origin: string, time: number): void {
@@ -46,7 +49,7 @@ export class DeliveryTracker {
       origin,
       sentAt: time,
       payloadsReceived: 0,
-      holders: new Set(),
+      holders: new HolderSet(this.names),
       maxPushHops: 0,
       lastDeliveryAt: Number.NEGATIVE_INFINITY,
     });
@@ -61,8 +64,7 @@ export class DeliveryTracker {
   /** `node` delivered `id`; only the first delivery per node counts. */
   delivered(node: string, id: string, delivery: Delivery): void {
     const m = this.messages.get(id);
-    if (m === undefined || node === m.origin || m.holders.has(node)) return;
-    m.holders.add(node);
+    if (m === undefined || node === m.origin || !m.holders.add(node)) return;
     if (delivery.via === 'push' && delivery.hops > m.maxPushHops) m.maxPushHops = delivery.hops;
     if (delivery.time > m.lastDeliveryAt) m.lastDeliveryAt = delivery.time;
   }

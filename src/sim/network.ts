@@ -92,8 +92,15 @@ export class DuplicateNodeError extends Error {
   }
 }
 
+// A message's queue item is its `SendInfo` too: one object per message in flight
+// (a 1,000-node burst keeps millions queued), not a send wrapped in an item.
+interface MsgItem<M> extends SendInfo<M> {
+  readonly kind: 'msg';
+  readonly incarnation: number;
+}
+
 type Item<M> =
-  | { readonly kind: 'msg'; readonly send: SendInfo<M>; readonly incarnation: number }
+  | MsgItem<M>
   | {
       readonly kind: 'timer';
       readonly node: string;
@@ -250,7 +257,16 @@ export class SimNetwork<M> {
   send(from: string, to: string, msg: M): void {
     const fromSlot = this.slots.get(from);
     if (fromSlot === undefined || !fromSlot.alive) return;
-    const send: SendInfo<M> = { seq: this.sendSeq++, time: this.clock, from, to, msg };
+    const slot = this.slots.get(to);
+    const send: MsgItem<M> = {
+      kind: 'msg',
+      seq: this.sendSeq++,
+      time: this.clock,
+      from,
+      to,
+      msg,
+      incarnation: slot?.incarnation ?? 0,
+    };
     this.stats.sent++;
     this.options.onSend?.(send);
     const decision = this.options.faults?.decide(send);
@@ -258,16 +274,14 @@ export class SimNetwork<M> {
       this.stats.dropped++;
       return;
     }
-    const slot = this.slots.get(to);
-    const incarnation = slot?.incarnation ?? 0;
     const toId = slot?.id ?? this.idOf(to);
     const latency = this.linkLatency(fromSlot.id, toId);
     const departure = this.departure(fromSlot.id, toId, msg);
     const at = departure + latency + (decision?.extraDelayMs ?? 0);
-    this.queue.push(at, { kind: 'msg', send, incarnation });
+    this.queue.push(at, send);
     if (decision?.duplicate === true) {
       this.stats.duplicated++;
-      this.queue.push(at, { kind: 'msg', send, incarnation });
+      this.queue.push(at, send);
     }
   }
 
@@ -353,14 +367,13 @@ export class SimNetwork<M> {
         return;
       }
       case 'msg': {
-        const { send } = item;
-        const slot = this.slots.get(send.to);
+        const slot = this.slots.get(item.to);
         if (slot === undefined || !slot.alive || slot.incarnation !== item.incarnation) {
           this.stats.lostToCrash++;
           return;
         }
         this.stats.delivered++;
-        slot.node.receive(send.from, send.msg);
+        slot.node.receive(item.from, item.msg);
         return;
       }
       default: {

@@ -299,6 +299,17 @@ export class OverlayNode implements SimNode<OverlayMessage> {
  * overlay node can route them back.
  */
 export function overlayPlumtreeHost(net: SimNetwork<OverlayMessage>): PlumtreeHost {
+  // An eager push sends one message object to every eager peer in a row: they share
+  // one envelope (read-only, like the message), one allocation per push, not per copy.
+  let lastMsg: WireMessage | undefined;
+  let lastEnvelope: OverlayMessage | undefined;
+  const wrap = (msg: WireMessage): OverlayMessage => {
+    if (msg !== lastMsg || lastEnvelope === undefined) {
+      lastMsg = msg;
+      lastEnvelope = { layer: 'plumtree', msg };
+    }
+    return lastEnvelope;
+  };
   return {
     get now() {
       return net.now;
@@ -308,7 +319,7 @@ export function overlayPlumtreeHost(net: SimNetwork<OverlayMessage>): PlumtreeHo
       const node = net.get(name);
       return node instanceof OverlayNode ? node.plumtree : undefined;
     },
-    send: (from, to, msg: WireMessage) => net.send(from, to, { layer: 'plumtree', msg }),
+    send: (from, to, msg: WireMessage) => net.send(from, to, wrap(msg)),
     setTimer: (node, key, delayMs) => net.setTimer(node, PLUMTREE_TIMER + key, delayMs),
     cancelTimer: (node, key) => net.cancelTimer(node, PLUMTREE_TIMER + key),
     after: (delayMs, action) => net.after(delayMs, action),

@@ -10,6 +10,8 @@ export interface PeerSets {
 interface MutablePeerSets {
   readonly eagers: Set<NodeName>;
   readonly lazys: Set<NodeName>;
+  /** When the tree was last used, on this node's use counter (larger is more recent). */
+  used: number;
 }
 
 /**
@@ -33,9 +35,12 @@ export class EagerLazySets {
   /** Lazy peers shared likewise. */
   readonly commonLazys: Set<NodeName>;
   // One map instead of the reference's two keeps a tree's two sets together; a
-  // root's entry appears the first time its tree changes here. Map order is use
-  // order: a tree used is moved to the end, so the first entries are the coldest.
+  // root's entry appears the first time its tree changes here. Use order is a
+  // stamp in each tree, not the map's order: moving an entry to the end on every
+  // use (delete, set) cost more than any set operation of a 1,000-node burst, and
+  // the order is only read when a tree is evicted or the roots are listed.
   private readonly trees = new Map<NodeName, MutablePeerSets>();
+  private useClock = 0;
   // The tree new roots are seeded from: the first one learned, kept while it exists.
   private template: NodeName | undefined;
   // Per root seeded by {@link seedFrom}, the root whose tree it was copied from
@@ -65,7 +70,7 @@ export class EagerLazySets {
   peers(root: NodeName): PeerSets {
     const tree = this.trees.get(root);
     if (tree !== undefined) {
-      this.touch(root, tree);
+      tree.used = ++this.useClock;
       return tree;
     }
     if (this.seed !== 'common' && this.trees.size > 0) return this.materialize(root);
@@ -90,7 +95,9 @@ export class EagerLazySets {
     if (this.trees.has(root) || root === source) return false;
     const tree = this.trees.get(source);
     if (tree === undefined) return false;
-    this.trees.set(root, this.copyOf(tree));
+    const copy = this.copyOf(tree);
+    copy.used = ++this.useClock;
+    this.trees.set(root, copy);
     this.seededFrom.set(root, source);
     this.template ??= root;
     if (this.trees.size > this.maxTrees) this.evictOne(root);
@@ -142,7 +149,7 @@ export class EagerLazySets {
    * using a tree ({@link peers}) reorders the live map.
    */
   roots(): NodeName[] {
-    return [...this.trees.keys()];
+    return [...this.trees].sort((a, b) => a[1].used - b[1].used).map(([root]) => root);
   }
 
   /** Makes `peer` eager (and not lazy) in the tree of `root`. Returns whether anything changed. */
@@ -227,18 +234,14 @@ export class EagerLazySets {
     let tree = this.trees.get(root);
     if (tree === undefined) {
       tree = this.seedFor();
+      tree.used = ++this.useClock;
       this.trees.set(root, tree);
       this.template ??= root;
       if (this.trees.size > this.maxTrees) this.evictOne(root);
     } else {
-      this.touch(root, tree);
+      tree.used = ++this.useClock;
     }
     return tree;
-  }
-
-  private touch(root: NodeName, tree: MutablePeerSets): void {
-    this.trees.delete(root);
-    this.trees.set(root, tree);
   }
 
   // Roots are not bounded by the membership under partial views, so trees are
@@ -250,15 +253,22 @@ export class EagerLazySets {
   // the neighbours' copies and costs grafts and prunes to rebuild, every round.
   private evictOne(keep: NodeName): void {
     const seed = this.seedFor();
-    let victim: NodeName | undefined;
+    let coldest: NodeName | undefined;
+    let coldestUsed = Number.POSITIVE_INFINITY;
+    let plain: NodeName | undefined;
+    let plainUsed = Number.POSITIVE_INFINITY;
     for (const [root, tree] of this.trees) {
       if (root === this.template || root === keep) continue;
-      victim ??= root;
-      if (sameSets(tree, seed)) {
-        victim = root;
-        break;
+      if (tree.used < coldestUsed) {
+        coldest = root;
+        coldestUsed = tree.used;
+      }
+      if (tree.used < plainUsed && sameSets(tree, seed)) {
+        plain = root;
+        plainUsed = tree.used;
       }
     }
+    const victim = plain ?? coldest;
     if (victim !== undefined) {
       this.trees.delete(victim);
       this.seededFrom.delete(victim);
@@ -270,7 +280,7 @@ export class EagerLazySets {
       const template = this.template === undefined ? undefined : this.trees.get(this.template);
       if (template !== undefined) return this.copyOf(template);
     }
-    return { eagers: new Set(this.commonEagers), lazys: new Set(this.commonLazys) };
+    return { eagers: new Set(this.commonEagers), lazys: new Set(this.commonLazys), used: 0 };
   }
 
   // A tree's eager set, with every other link of this node lazy.
@@ -280,7 +290,7 @@ export class EagerLazySets {
     for (const p of tree.lazys) lazys.add(p);
     for (const p of this.commonEagers) if (!eagers.has(p)) lazys.add(p);
     for (const p of this.commonLazys) if (!eagers.has(p)) lazys.add(p);
-    return { eagers, lazys };
+    return { eagers, lazys, used: 0 };
   }
 }
 

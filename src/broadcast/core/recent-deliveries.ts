@@ -20,8 +20,10 @@ export class RecentDeliveries {
   private readonly byKey = new Map<string, Slot>();
   // Per root, the remembered messages of its tree: `since` runs on every link-only
   // graft (each tree optimisation), and scanning every remembered message there
-  // was most of a 1,000-node burst's time.
-  private readonly byRoot = new Map<NodeName, Map<string, Slot>>();
+  // was most of a 1,000-node burst's time. An array per root, not a map: in a
+  // burst every node indexes a few messages of each of a thousand roots, and a
+  // map per root was a tenth of the heap.
+  private readonly byRoot = new Map<NodeName, Slot[]>();
   /**
    * Keys in delivery order, oldest at `head`. Evicting by iterating `byKey` from its
    * start would walk every deleted entry V8 keeps until the map is rehashed: at
@@ -44,14 +46,14 @@ export class RecentDeliveries {
       const after = delivery.entry?.root;
       if (before !== undefined && before !== after) this.unindex(before, key);
       slot.delivery = delivery;
-      if (after !== undefined && after !== before) this.index(after, key, slot);
+      if (after !== undefined && after !== before) this.index(after, slot);
       return;
     }
-    const fresh: Slot = { delivery, seq: this.nextSeq++ };
+    const fresh: Slot = { key, delivery, seq: this.nextSeq++ };
     this.byKey.set(key, fresh);
     this.order.push(key);
     const root = delivery.entry?.root;
-    if (root !== undefined) this.index(root, key, fresh);
+    if (root !== undefined) this.index(root, fresh);
     if (this.byKey.size > this.capacity) this.evictOldest();
   }
 
@@ -87,11 +89,11 @@ export class RecentDeliveries {
     const at = this.byKey.get(key);
     const tree = this.byRoot.get(root);
     if (at === undefined || tree === undefined) return [];
-    const later: [string, Slot][] = [];
-    for (const [k, slot] of tree) if (slot.seq > at.seq) later.push([k, slot]);
-    // A key indexed again after losing its entry sits last in its root's map.
-    later.sort((a, b) => a[1].seq - b[1].seq);
-    return later.map(([k, slot]) => ({ key: k, entry: slot.delivery.entry as Announcement }));
+    const later: Slot[] = [];
+    for (const slot of tree) if (slot.seq > at.seq) later.push(slot);
+    // A key indexed again after losing its entry sits last in its root's list.
+    later.sort((a, b) => a.seq - b.seq);
+    return later.map((slot) => ({ key: slot.key, entry: slot.delivery.entry as Announcement }));
   }
 
   /** Entries remembered. */
@@ -99,24 +101,26 @@ export class RecentDeliveries {
     return this.byKey.size;
   }
 
-  private index(root: NodeName, key: string, slot: Slot): void {
-    let tree = this.byRoot.get(root);
-    if (tree === undefined) {
-      tree = new Map();
-      this.byRoot.set(root, tree);
-    }
-    tree.set(key, slot);
+  private index(root: NodeName, slot: Slot): void {
+    const tree = this.byRoot.get(root);
+    if (tree === undefined) this.byRoot.set(root, [slot]);
+    // Never twice: a slot is listed under the root of its entry only.
+    else tree.push(slot);
   }
 
   private unindex(root: NodeName, key: string): void {
     const tree = this.byRoot.get(root);
     if (tree === undefined) return;
-    tree.delete(key);
-    if (tree.size === 0) this.byRoot.delete(root);
+    // The oldest message goes first, and it is the first of its root's list.
+    const at = tree.findIndex((slot) => slot.key === key);
+    if (at < 0) return;
+    tree.splice(at, 1);
+    if (tree.length === 0) this.byRoot.delete(root);
   }
 }
 
 interface Slot {
+  readonly key: string;
   delivery: Delivery;
   readonly seq: number;
 }

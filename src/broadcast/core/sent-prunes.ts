@@ -11,7 +11,11 @@ import type { NodeName } from './messages.js';
  * dropped record only costs the next message's graft).
  */
 export class SentPrunes {
-  private readonly sent = new Map<string, number>();
+  // Keyed by a number made of the two names' ids, not by a string built per call:
+  // a 1,000-node burst records and looks up millions of prunes, and every built key
+  // was a new string to hash and collect.
+  private readonly sent = new Map<number | string, number>();
+  private readonly ids = new Map<NodeName, number>();
 
   constructor(
     private readonly capacity: number,
@@ -20,7 +24,7 @@ export class SentPrunes {
 
   /** A prune for `root`'s tree went to `peer` at `now`. */
   record(root: NodeName, peer: NodeName, now: number): void {
-    const k = keyOf(root, peer);
+    const k = this.keyOf(root, peer);
     this.sent.delete(k);
     this.sent.set(k, now);
     if (this.sent.size <= this.capacity) return;
@@ -38,7 +42,7 @@ export class SentPrunes {
    * when roots outnumber `maxTrees`.
    */
   take(root: NodeName, peer: NodeName, now: number): boolean {
-    const k = keyOf(root, peer);
+    const k = this.keyOf(root, peer);
     const at = this.sent.get(k);
     if (at === undefined) return false;
     this.sent.delete(k);
@@ -48,8 +52,24 @@ export class SentPrunes {
   get size(): number {
     return this.sent.size;
   }
+
+  // Small integers while both ids fit in 15 bits (a Map keys them without hashing a
+  // string); beyond that a string, which cannot collide with any number.
+  private keyOf(root: NodeName, peer: NodeName): number | string {
+    const r = this.idOf(root);
+    const p = this.idOf(peer);
+    return r < ID_LIMIT && p < ID_LIMIT ? r * ID_LIMIT + p : `${root}\u0000${peer}`;
+  }
+
+  private idOf(name: NodeName): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.ids.size;
+      // Beyond the limit names get no id: their keys are strings anyway.
+      if (id < ID_LIMIT) this.ids.set(name, id);
+    }
+    return id;
+  }
 }
 
-function keyOf(root: NodeName, peer: NodeName): string {
-  return `${root}\u0000${peer}`;
-}
+const ID_LIMIT = 1 << 15;
