@@ -6,12 +6,11 @@
  * protocol, the physical limit of this design here. Throughput rounds alternate between
  * the two, and medians are compared, so machine noise hits both alike.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { type ChildProcess, fork } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildNodeScript as compileNodeScript } from './build-node-script.js';
 import type { NodeCommand } from './cluster-node.js';
 
 /** What one run does; the defaults are the figures of the issue. */
@@ -75,22 +74,13 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   joinBatch: 0,
 };
 
-/** Where the compiled nodes go: inside the repository, so that its packages resolve. */
-const BUILD_DIR = fileURLToPath(
-  new URL('../node_modules/.cache/plumtree-cluster-bench', import.meta.url),
-);
-
-/** Compiles `src` and the node script to {@link BUILD_DIR}; returns the script's path. */
+/** Compiles the nodes (see {@link compileNodeScript}) for this bench. */
 function buildNodeScript(): string {
-  const repo = fileURLToPath(new URL('..', import.meta.url));
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  rmSync(BUILD_DIR, { recursive: true, force: true });
-  execFileSync(
-    process.execPath,
-    [tsc, '-p', join(repo, 'tsconfig.bench-cluster.json'), '--outDir', BUILD_DIR],
-    { stdio: 'inherit' },
+  return compileNodeScript(
+    'tsconfig.bench-cluster.json',
+    'plumtree-cluster-bench',
+    'cluster-node.js',
   );
-  return join(BUILD_DIR, 'bench', 'cluster-node.js');
 }
 
 const now = (): number => performance.timeOrigin + performance.now();

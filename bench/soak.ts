@@ -13,14 +13,13 @@
  * retainers; `--gc-samples` (diagnosis) forces a GC at every sample so the live heap
  * can be followed over time.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RECOMMENDED_V8_FLAGS } from '../src/node/index.js';
+import { buildNodeScript as compileNodeScript } from './build-node-script.js';
 
 const MiB = 1024 * 1024;
 
@@ -147,22 +146,9 @@ interface Launch {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/** Where the compiled nodes go: inside the repository, so that its packages resolve. */
-const BUILD_DIR = fileURLToPath(
-  new URL('../node_modules/.cache/plumtree-soak-bench', import.meta.url),
-);
-
-/** Compiles `src` and the node script to {@link BUILD_DIR}; returns the script's path. */
+/** Compiles the nodes (see {@link compileNodeScript}) for this bench. */
 function buildNodeScript(): string {
-  const repo = fileURLToPath(new URL('..', import.meta.url));
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  rmSync(BUILD_DIR, { recursive: true, force: true });
-  execFileSync(
-    process.execPath,
-    [tsc, '-p', join(repo, 'tsconfig.bench-soak.json'), '--outDir', BUILD_DIR],
-    { stdio: 'inherit' },
-  );
-  return join(BUILD_DIR, 'bench', 'soak-node.js');
+  return compileNodeScript('tsconfig.bench-soak.json', 'plumtree-soak-bench', 'soak-node.js');
 }
 
 function option(args: readonly string[], name: string, fallback: number): number {
