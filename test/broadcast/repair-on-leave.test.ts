@@ -74,3 +74,32 @@ describe('re-attaching a tree whose parent left (repairOnLeave)', () => {
     expect(grafts(leave(s, 'b'))).toEqual([]);
   });
 });
+
+describe("a node's own tree after a view change (repairOnLeave)", () => {
+  // Node a broadcast once, and the duplicates of b and c pruned them: only d pushes.
+  function ownTreeFedByD(options: Partial<PlumtreeOptions> = on): PlumtreeState {
+    const s = makeState({ eagers: ['b', 'c', 'd'], lazys: [], options });
+    step(s, { type: 'localBroadcast', handler: 'kv', id: 'a1', payload: 1 }, 0);
+    deliver(s, broadcastMsg({ id: 'a1', root: 'a', from: 'b', round: 2 }), false);
+    deliver(s, broadcastMsg({ id: 'a1', root: 'a', from: 'c', round: 2 }), false);
+    return s;
+  }
+
+  it('makes its links eager again when its last eager peer leaves', () => {
+    const s = ownTreeFedByD();
+    leave(s, 'd');
+    expect(getPeers(s, 'a')).toEqual({ eagers: ['b', 'c'], lazys: [] });
+  });
+
+  it('leaves it alone while an eager peer remains', () => {
+    const s = ownTreeFedByD();
+    leave(s, 'b');
+    expect(getPeers(s, 'a')).toEqual({ eagers: ['d'], lazys: ['c'] });
+  });
+
+  it('is off by default', () => {
+    const s = ownTreeFedByD({});
+    leave(s, 'd');
+    expect(getPeers(s, 'a')).toEqual({ eagers: [], lazys: ['b', 'c'] });
+  });
+});

@@ -135,7 +135,9 @@ export interface PlumtreeOptions {
    * more than ours (it cannot be below us in the tree), else as `fastRepair` does
    * for a peer down. Without it the subtree below is cut off until the next
    * message's announcements graft it back, from whichever announcer comes first,
-   * often deep in the tree. Default off.
+   * often deep in the tree. And when this node's own tree is left without an
+   * eager link, its links there become eager again, so its next message is
+   * pushed rather than only announced. Default off.
    */
   readonly repairOnLeave: boolean;
   /** Recently delivered messages whose round is remembered for the optimisation. Default 4096. */

@@ -944,6 +944,22 @@ function update(state: PlumtreeState, members: Iterable<NodeName>, out: Plumtree
   }
   if (removed.length > 0) relink(state);
   for (const root of orphaned) reattach(state, root, out);
+  if (state.options.repairOnLeave && removed.length > 0) keepOwnTreeEager(state);
+}
+
+/**
+ * This node's own tree lost its last eager link with a view change: its next
+ * message would leave only as announcements, and a neighbour that got it another
+ * way first (an exchange) would not push it on, so it could reach nobody through
+ * the tree. Its links become eager again, as for new members: the next message
+ * goes to each of them and the duplicates prune the tree back.
+ */
+function keepOwnTreeEager(state: PlumtreeState): void {
+  const own = state.node;
+  if (!state.sets.hasTree(own)) return;
+  const { eagers, lazys } = state.sets.peersView(own);
+  if (eagers.size > 0) return;
+  for (const p of [...lazys]) if (!state.down.has(p)) state.sets.addEager(own, p);
 }
 
 /** The peer that feeds `root`'s tree here: the sender of its latest payload, or the link the optimisation moved it to. */
