@@ -125,6 +125,8 @@ export class EffectInterpreter {
   private readonly cancelledStarts = new Set<string>();
   private readonly queue: PlumtreeEvent[] = [];
   private running = false;
+  /** Whether every handler's messages travel on the default channel. */
+  private readonly allOnDefaultChannel: boolean;
 
   constructor(
     private readonly host: EffectHost,
@@ -144,6 +146,7 @@ export class EffectInterpreter {
         ),
       ]),
     );
+    this.allOnDefaultChannel = [...this.channels.values()].every((c) => c === DEFAULT_CHANNEL);
   }
 
   /** The channel `handler`'s messages travel on. */
@@ -347,6 +350,13 @@ export class EffectInterpreter {
     }
     if (msg.type !== 'i_have' && msg.type !== 'ignored_i_have') {
       this.sendOn(to, this.channelOf(msg.handler), msg);
+      return;
+    }
+    // Every handler on the default channel (the usual case): nothing to split, no map
+    // per batch; an entry of an unknown handler would go there too.
+    if (msg.entries.length === 0) return;
+    if (this.allOnDefaultChannel) {
+      this.sendOn(to, DEFAULT_CHANNEL, msg);
       return;
     }
     const byChannel = new Map<string, Announcement[]>();

@@ -23,10 +23,12 @@ export class Outstanding {
       entries = new Map();
       this.byPeer.set(peer, entries);
     }
-    const had = entries.has(key);
+    // One lookup, not `has` then `set`: every lazy announcement of a run comes here.
+    const before = entries.size;
     entries.set(key, entry);
-    if (!had) this.total++;
-    return !had;
+    if (entries.size === before) return false;
+    this.total++;
+    return true;
   }
 
   /** Acknowledges one announcement. Returns whether it was there. */
