@@ -51,6 +51,8 @@ export interface ClusterBenchOptions {
   readonly settleMs: number;
   /** Nodes joining at once (0 = all): a loaded machine may not answer 31 joins in time. */
   readonly joinBatch: number;
+  /** 1: nodes run with graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`); 0: fixed. */
+  readonly fittedGrafts: number;
 }
 
 export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
@@ -72,6 +74,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   profileIdle: 0,
   settleMs: 3_000,
   joinBatch: 0,
+  fittedGrafts: 0,
 };
 
 /** Compiles the nodes (see {@link compileNodeScript}) for this bench. */
@@ -361,7 +364,12 @@ export async function benchCluster(
     // formation: from the first start until every broadcast server sees everyone
     const t0 = now();
     const port = (
-      await root.ask({ cmd: 'start', name: root.name, lazyTickPeriod: o.lazyTickPeriod })
+      await root.ask({
+        cmd: 'start',
+        name: root.name,
+        lazyTickPeriod: o.lazyTickPeriod,
+        fittedGrafts: o.fittedGrafts === 1,
+      })
     ).port as number;
     const batch = o.joinBatch > 0 ? o.joinBatch : others.length;
     // in batches, each node joins through one started before it, so no seed carries all
@@ -373,6 +381,7 @@ export async function benchCluster(
           name: p.name,
           join: `127.0.0.1:${o.joinBatch > 0 ? joinPorts[(b + i) % joinPorts.length] : port}`,
           lazyTickPeriod: o.lazyTickPeriod,
+          fittedGrafts: o.fittedGrafts === 1,
         }),
       );
       for (const r of started) joinPorts.push(r.port as number);

@@ -268,6 +268,8 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
     return;
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
+  if (state.options.graftTimeouts === 'fitted')
+    state.graftTiming.received(key, msg.from, state.now);
   // Before any link of the root's tree is learned here, so the tree starts as the copy its root chose.
   const seed = state.options.newRootSeed === 'nearest' ? msg.seed : undefined;
   if (seed !== undefined) state.sets.seedFrom(msg.root, seed);
@@ -583,7 +585,11 @@ function repairing(state: PlumtreeState): boolean {
 /** The wait before the first (`1`) or a further (`2`) graft, shorter while repairing. */
 function graftDelay(state: PlumtreeState, which: 1 | 2): number {
   const { options } = state;
-  const normal = which === 1 ? options.graftTimeout1 : options.graftTimeout2;
+  const fixed = which === 1 ? options.graftTimeout1 : options.graftTimeout2;
+  const normal =
+    options.graftTimeouts === 'fitted'
+      ? state.graftTiming.timeout(which, fixed, options.minGraftTimeout)
+      : fixed;
   return repairing(state) ? Math.min(normal, options.repairGraftTimeout) : normal;
 }
 
@@ -698,6 +704,7 @@ function graftTimerChecked(
   const entry = { id: missing.id, handler: missing.handler, round: next.round, root: next.root };
   send(out, next.peer, graftMessage(state, entry, false));
   addEager(state, next.root, next.peer);
+  if (state.options.graftTimeouts === 'fitted') state.graftTiming.sent(key, next.peer, state.now);
   if (missing.announcers.length > 0) {
     out.push({ type: 'setTimer', key: missing.timerKey, delayMs: graftDelay(state, 2) });
   } else {
