@@ -41,7 +41,12 @@ export const defaultScenarioSettings: ScenarioSettings = Object.freeze({
   detectionMs: 1_000,
   flood: true,
   membership: Object.freeze({}),
-  plumtree: Object.freeze({ optimizationThreshold: 0, newRootSeed: 'nearest' as const }),
+  plumtree: Object.freeze({
+    optimizationThreshold: 0,
+    newRootSeed: 'nearest' as const,
+    announceShorterPaths: true,
+    repairOnLeave: true,
+  }),
 });
 
 /**

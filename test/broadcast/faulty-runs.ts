@@ -19,6 +19,8 @@ const variant = fc.record({
   initialSets: fc.constantFrom('documented', 'allEager'),
   delayedGraft: fc.boolean(),
   treeOptimization: fc.boolean(),
+  announceShorterPaths: fc.boolean(),
+  repairOnLeave: fc.boolean(),
   batchIHaves: fc.boolean(),
   joinMode: fc.constantFrom('keepLearned', 'reset'),
   newRootSeed: fc.constantFrom('learned', 'nearest', 'common'),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PlumtreeOptions, PlumtreeState } from '../../src/broadcast/core/index.js';
 import { getPeers, step } from '../../src/broadcast/core/index.js';
 import { parseWireMessage, WireMessageError } from '../../src/broadcast/wire-schema.js';
-import { broadcastMsg, deliver, H, makeState, sent } from './helpers.js';
+import { announce, broadcastMsg, deliver, entry, H, makeState, sent } from './helpers.js';
 
 // Node a, linked to b, c and d. Two trees are learned: x's (the oldest: b eager,
 // c and d lazy), its latest payload 4 hops from x; and e's, copied from x's with d
@@ -78,5 +78,24 @@ describe('the seed field on the wire', () => {
 
   it('is refused when it is not a name', () => {
     expect(() => parseWireMessage({ ...wire, seed: 3 })).toThrow(WireMessageError);
+  });
+});
+
+describe('which learned tree the nearest seed picks', () => {
+  it('counts the round the optimisation shortened, not the one the payload came with', () => {
+    const s = makeState({ options: { newRootSeed: 'nearest', optimizationThreshold: 0 } });
+    deliver(s, broadcastMsg({ id: 'x1', root: 'x', from: 'b', round: 4 }), true);
+    deliver(s, broadcastMsg({ id: 'e1', root: 'e', from: 'd', round: 2 }), true);
+    // x's latest message came 4 hops from x; c offers it at 1 and the tree swaps.
+    announce(s, 'c', [entry({ id: 'x1', root: 'x', round: 1 })], true);
+    const effects = step(s, { type: 'localBroadcast', handler: H, id: 'a1', payload: 1 }, 0);
+    expect(new Set(sent(effects, 'broadcast').map(([, msg]) => msg.seed))).toEqual(new Set(['x']));
+  });
+
+  it('prefers a tree that was itself seeded to a nearer one that was not', () => {
+    const s = twoTrees('nearest');
+    deliver(s, broadcastMsg({ id: 'z1', root: 'z', from: 'b', round: 5, seed: 'e' }), true);
+    const effects = step(s, { type: 'localBroadcast', handler: H, id: 'a1', payload: 1 }, 0);
+    expect(new Set(sent(effects, 'broadcast').map(([, msg]) => msg.seed))).toEqual(new Set(['z']));
   });
 });

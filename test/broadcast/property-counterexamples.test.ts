@@ -11,6 +11,8 @@ const immediate = {
   initialSets: 'documented',
   delayedGraft: false,
   treeOptimization: false,
+  announceShorterPaths: false,
+  repairOnLeave: false,
   batchIHaves: false,
   joinMode: 'reset',
 } as const;

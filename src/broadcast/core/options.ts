@@ -131,6 +131,31 @@ export interface PlumtreeOptions {
   readonly treeOptimization: boolean;
   /** Swap when the lazy round is smaller than the eager one by more than this. Default 3. */
   readonly optimizationThreshold: number;
+  /**
+   * After this node's path to a root gets shorter (the optimisation swapped its
+   * eager link, or the parent it has announces a smaller round for the same
+   * message), announce that message again at once, with the new round, to the
+   * tree's other links. Without it, a swap only shortens the next message's paths
+   * one hop further down the tree, so a tree needs about its height in messages
+   * from its root to become a shortest-hop tree; with it, the shorter round
+   * spreads through the tree within the message that found it (a distance-vector
+   * update: a node's round only decreases, so each node announces at most its
+   * initial depth times per message). Needs `treeOptimization`. Default off.
+   */
+  readonly announceShorterPaths: boolean;
+  /**
+   * When a member whose payloads fed a tree here leaves the membership (a partial
+   * view such as HyParView's drops a link while both ends are alive), re-attach
+   * that tree at once with a link-only graft: to the lazy peer that announced the
+   * tree's latest message with the smallest round when that round is at most one
+   * more than ours (it cannot be below us in the tree), else as `fastRepair` does
+   * for a peer down. Without it the subtree below is cut off until the next
+   * message's announcements graft it back, from whichever announcer comes first,
+   * often deep in the tree. And when this node's own tree is left without an
+   * eager link, its links there become eager again, so its next message is
+   * pushed rather than only announced. Default off.
+   */
+  readonly repairOnLeave: boolean;
   /** Recently delivered messages whose round is remembered for the optimisation. Default 4096. */
   readonly roundCacheSize: number;
   /** Batch announcements per peer per tick. Off: one `i_have` per announcement. Default on. */
@@ -187,6 +212,8 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   maxMissing: 4096,
   treeOptimization: true,
   optimizationThreshold: 3,
+  announceShorterPaths: false,
+  repairOnLeave: false,
   roundCacheSize: 4096,
   batchIHaves: true,
   maxIHaveEntries: 256,
@@ -241,7 +268,14 @@ const POSITIVE_INT = [
   'maxTrees',
   'farBehindTicks',
 ];
-const BOOLEAN = ['delayedGraft', 'treeOptimization', 'batchIHaves', 'fastRepair'];
+const BOOLEAN = [
+  'delayedGraft',
+  'treeOptimization',
+  'announceShorterPaths',
+  'repairOnLeave',
+  'batchIHaves',
+  'fastRepair',
+];
 
 /**
  * Defaults overlaid with `overrides`, validated.

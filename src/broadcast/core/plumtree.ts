@@ -21,7 +21,7 @@ import type {
 } from './messages.js';
 import { nearestSeed } from './nearest-seed.js';
 import { offTreeLinkTarget } from './off-tree-links.js';
-import type { PendingAcks, PlumtreeState } from './state.js';
+import type { PendingAcks, PlumtreeState, TreeActivity } from './state.js';
 import { exchangeTickTimer, lazyTickTimer, type TimerKey } from './timers.js';
 
 /**
@@ -266,6 +266,8 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
   if (missing !== undefined) out.push({ type: 'cancelTimer', key: missing.timerKey });
   if (!isNew) {
     metric(out, { kind: 'duplicate', handler: msg.handler });
+    // A duplicate tells how far its sender is from the root, like an announcement.
+    if (state.options.repairOnLeave) noteAlternate(state, key, msg, msg.from);
     // While re-parenting, the catch-up races the new parent's pushes: a duplicate then
     // says nothing about the link, and pruning it could cut the node off again.
     if (repairing(state)) return;
@@ -287,7 +289,7 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
   relinkAfterCrossedPrune(state, msg, out);
   // One (read-only) entry for both records: one allocation per delivery fewer.
   const entry = activityEntry(msg);
-  noteTreeActivity(state, msg.root, msg.from, entry);
+  noteTreeActivity(state, msg.root, msg.from, entry, key);
   state.recent.set(key, { round: msg.round, from: msg.from, entry });
   push(state, key, msg.handler, msg.id, msg.payload, msg.round + 1, msg.root, msg.from, out, seed);
   if (!state.options.treeOptimization || missing === undefined) return;
@@ -404,10 +406,11 @@ function noteTreeActivity(
   root: NodeName,
   peer: NodeName,
   entry: Announcement,
+  key: string,
 ): void {
   const { treeActivity } = state;
   treeActivity.delete(root);
-  treeActivity.set(root, { peer, at: state.now, entry });
+  treeActivity.set(root, { peer, at: state.now, entry, key });
   if (treeActivity.size <= state.options.maxTrees) return;
   for (const oldest of treeActivity.keys()) {
     treeActivity.delete(oldest);
@@ -433,6 +436,7 @@ function staleChecked(
   if (acks.inFlight === 0) flushAcks(state, from, out);
   else if (acks.entries.length > 0) armLazyTick(state, out);
   if (stale) {
+    if (state.options.repairOnLeave) noteAlternate(state, key, entry, from);
     if (!state.recent.has(key)) {
       state.offTree.set(key, { round: entry.round, from });
       // The tree may still bring it (a duplicate then keeps its sender); if not, the
@@ -445,12 +449,13 @@ function staleChecked(
     }
     if (!state.options.treeOptimization) return;
     const delivery = state.recent.get(key);
-    if (
-      delivery !== undefined &&
-      delivery.from !== from &&
-      delivery.round - entry.round > state.options.optimizationThreshold
-    ) {
-      optimize(state, key, entry, from, delivery.from, out);
+    if (delivery === undefined) return;
+    if (delivery.from !== from) {
+      if (delivery.round - entry.round > state.options.optimizationThreshold) {
+        optimize(state, key, entry, from, delivery.from, out);
+      }
+    } else if (entry.round < delivery.round && state.options.announceShorterPaths) {
+      parentPathShortened(state, key, entry, from, delivery.entry, out);
     }
     return;
   }
@@ -464,7 +469,21 @@ function staleChecked(
   trackMissing(state, key, entry, from, out);
 }
 
-/** Records `from` as an announcer of `key` and arms the first graft timer if it is new. */
+/**
+ * `from` announced the latest message of `entry.root`'s tree, which this node
+ * holds: the peer announcing it with the smallest round is where the tree is
+ * re-attached if its parent leaves (`repairOnLeave`).
+ */
+function noteAlternate(state: PlumtreeState, key: string, entry: Announcement, from: NodeName) {
+  const activity = state.treeActivity.get(entry.root);
+  if (activity === undefined || activity.key !== key) return;
+  if (from === (state.recent.get(key)?.from ?? activity.peer)) return;
+  const best = activity.alternate;
+  if (best === undefined || entry.round < best.round) {
+    activity.alternate = { peer: from, round: entry.round };
+  }
+}
+
 /** Whether a held message of `root`'s tree should be tracked to judge whether the tree reaches us. */
 function judgesTree(state: PlumtreeState, root: NodeName): boolean {
   if (!state.offTreeLinks.mayLink(root, state.now)) return false;
@@ -472,6 +491,7 @@ function judgesTree(state: PlumtreeState, root: NodeName): boolean {
   return pending === undefined || state.missing.get(pending) === undefined;
 }
 
+/** Records `from` as an announcer of `key` and arms the first graft timer if it is new. */
 function trackMissing(
   state: PlumtreeState,
   key: string,
@@ -522,6 +542,59 @@ function optimize(
   // Compare later announcements of this message against the new, shorter path.
   state.recent.set(key, { round: entry.round, from: grafted });
   metric(out, { kind: 'treeOptimized', root, grafted, pruned });
+  if (state.options.announceShorterPaths) announceShorterPath(state, entry, grafted, out);
+}
+
+/**
+ * The eager parent `parent` announced a message this node got from it with a
+ * smaller round than it came with: the parent's own path got shorter, so this
+ * node's did too. Nothing to swap; record the round and pass it on, so the
+ * nodes below (and lazy neighbours that a shorter path now beats) learn it.
+ */
+function parentPathShortened(
+  state: PlumtreeState,
+  key: string,
+  entry: Announcement,
+  parent: NodeName,
+  remembered: Announcement | undefined,
+  out: PlumtreeEffect[],
+): void {
+  if (!state.sets.peersView(entry.root).eagers.has(parent)) return;
+  // The remembered entry stays: a peer catching up after a repair is announced it.
+  state.recent.set(key, {
+    round: entry.round,
+    from: parent,
+    ...(remembered === undefined ? {} : { entry: remembered }),
+  });
+  announceShorterPath(state, entry, parent, out);
+}
+
+/**
+ * This node now holds `entry`'s message `entry.round` hops from its root, fewer
+ * than it announced or pushed: tells every other link of the tree at once (not at
+ * the lazy tick, so the update crosses the tree within the message's lifetime).
+ * A peer further away swaps to this node (the optimisation), a child passes it
+ * on; the acknowledgements are the usual `ignored_i_have`. Nothing is owed: a lost
+ * update only leaves a longer path, which the next message may shorten again.
+ */
+function announceShorterPath(
+  state: PlumtreeState,
+  entry: Announcement,
+  parent: NodeName,
+  out: PlumtreeEffect[],
+): void {
+  const { root } = entry;
+  const peers = state.sets.peersView(root);
+  const entries: Announcement[] = [
+    { id: entry.id, handler: entry.handler, round: entry.round + 1, root },
+  ];
+  for (const set of [peers.eagers, peers.lazys]) {
+    for (const p of set) {
+      // The root and the new parent are nearer already; a down peer would not answer.
+      if (p === parent || p === root || state.down.has(p)) continue;
+      send(out, p, { type: 'i_have', entries, from: state.node });
+    }
+  }
 }
 
 function timerFired(state: PlumtreeState, timer: TimerKey, out: PlumtreeEffect[]): void {
@@ -874,6 +947,7 @@ function update(state: PlumtreeState, members: Iterable<NodeName>, out: Plumtree
     }
     if (!keepLearned) state.sets.resetTrees();
   }
+  const orphaned = state.options.repairOnLeave ? treesFedBy(state, removed) : [];
   for (const m of removed) {
     state.allMembers.delete(m);
     state.sets.removeMember(m);
@@ -886,6 +960,82 @@ function update(state: PlumtreeState, members: Iterable<NodeName>, out: Plumtree
     }
   }
   if (removed.length > 0) relink(state);
+  for (const root of orphaned) reattach(state, root, out);
+  if (state.options.repairOnLeave && removed.length > 0) keepOwnTreeEager(state);
+}
+
+/**
+ * This node's own tree lost its last eager link with a view change: its next
+ * message would leave only as announcements, and a neighbour that got it another
+ * way first (an exchange) would not push it on, so it could reach nobody through
+ * the tree. Its links become eager again, as for new members: the next message
+ * goes to each of them and the duplicates prune the tree back.
+ */
+function keepOwnTreeEager(state: PlumtreeState): void {
+  const own = state.node;
+  if (!state.sets.hasTree(own)) return;
+  const { eagers, lazys } = state.sets.peersView(own);
+  if (eagers.size > 0) return;
+  for (const p of [...lazys]) if (!state.down.has(p)) state.sets.addEager(own, p);
+}
+
+/** The peer that feeds `root`'s tree here: the sender of its latest payload, or the link the optimisation moved it to. */
+function treeParent(state: PlumtreeState, activity: TreeActivity): NodeName {
+  const delivery = activity.key === undefined ? undefined : state.recent.get(activity.key);
+  return delivery?.from ?? activity.peer;
+}
+
+/** The roots whose tree is fed here by one of `peers`. */
+function treesFedBy(state: PlumtreeState, peers: readonly NodeName[]): NodeName[] {
+  if (peers.length === 0) return [];
+  const gone = new Set(peers);
+  const roots: NodeName[] = [];
+  for (const [root, activity] of state.treeActivity) {
+    if (activity.entry !== undefined && gone.has(treeParent(state, activity))) roots.push(root);
+  }
+  return roots;
+}
+
+/**
+ * The parent of `root`'s tree left the membership while alive (a view change),
+ * so nothing would push that tree here, nor to the subtree below, until the next
+ * message's announcements graft it back. Re-attach now with a link-only graft
+ * naming the latest payload: to the lazy peer that announced it with the smallest
+ * round, when that round is at most one more than ours (a node below us would
+ * announce a larger one, and a graft to it would close a loop); else to the root
+ * if it is a live member, else to the first live lazy peer in name order.
+ */
+function reattach(state: PlumtreeState, root: NodeName, out: PlumtreeEffect[]): void {
+  const activity = state.treeActivity.get(root);
+  if (activity?.entry === undefined) return;
+  const { lazys } = state.sets.peersView(root);
+  const delivery = activity.key === undefined ? undefined : state.recent.get(activity.key);
+  const round = delivery?.round ?? activity.entry.round;
+  const alt = activity.alternate;
+  activity.alternate = undefined;
+  let next: NodeName | undefined;
+  if (
+    alt !== undefined &&
+    alt.round <= round + 1 &&
+    lazys.has(alt.peer) &&
+    !state.down.has(alt.peer)
+  ) {
+    next = alt.peer;
+  } else if (root !== state.node && state.allMembers.has(root) && !state.down.has(root)) {
+    next = root;
+  } else {
+    next = [...lazys].filter((p) => !state.down.has(p)).sort()[0];
+  }
+  if (next === undefined) return;
+  send(out, next, graftMessage(state, { ...activity.entry, root }, true));
+  addEager(state, root, next);
+  if (delivery !== undefined && activity.key !== undefined) {
+    state.recent.set(activity.key, {
+      round: next === alt?.peer ? alt.round : round,
+      from: next,
+      ...(delivery.entry === undefined ? {} : { entry: delivery.entry }),
+    });
+  }
 }
 
 /**

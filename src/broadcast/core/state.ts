@@ -105,6 +105,13 @@ export interface TreeActivity {
   readonly at: number;
   /** What was pushed, to name in a link-only graft if that parent goes down. */
   readonly entry?: Announcement;
+  /** The message key of `entry`. */
+  readonly key?: string;
+  /**
+   * The lazy peer that announced `entry`'s message with the smallest round, and
+   * that round: where to re-attach if the parent leaves (`repairOnLeave`).
+   */
+  alternate?: { readonly peer: NodeName; readonly round: number } | undefined;
 }
 
 /** What a broadcast server starts from. */
