@@ -96,7 +96,7 @@ export interface PlumtreeOptions {
   readonly graftTimeout1: number;
   /** ms between further grafts to the next announcers. Default 250. */
   readonly graftTimeout2: number;
-  /** Fixed or fitted graft timeouts (see {@link GraftTimeouts}). Default `'fixed'`. */
+  /** Fixed or fitted graft timeouts (see {@link GraftTimeouts}). Default `'fitted'`. */
   readonly graftTimeouts: GraftTimeouts;
   /** With `'fitted'` timeouts, the shortest wait before a graft, in ms. Default 20. */
   readonly minGraftTimeout: number;
@@ -202,7 +202,7 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   delayedGraft: true,
   graftTimeout1: 500,
   graftTimeout2: 250,
-  graftTimeouts: 'fixed',
+  graftTimeouts: 'fitted',
   minGraftTimeout: 20,
   maxGraftPostpone: 5000,
   fastRepair: true,
@@ -232,6 +232,7 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
 export const referencePlumtreeOptions: Partial<PlumtreeOptions> = Object.freeze({
   initialSets: 'allEager',
   delayedGraft: false,
+  graftTimeouts: 'fixed',
   maxGraftPostpone: 0,
   fastRepair: false,
   treeOptimization: false,
