@@ -31,7 +31,7 @@ export type NodeCommand =
       readonly name: string;
       readonly join?: string;
       readonly lazyTickPeriod: number;
-      /** Graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`). */
+      /** Graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`, the default) or, false, fixed. */
       readonly fittedGrafts?: boolean;
     }
   | { readonly cmd: 'members' }
@@ -197,7 +197,7 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
         broadcast: {
           handlers: [handler],
           lazyTickPeriod: c.lazyTickPeriod,
-          ...(c.fittedGrafts ? { options: { graftTimeouts: 'fitted' } } : {}),
+          options: { graftTimeouts: c.fittedGrafts === false ? 'fixed' : 'fitted' },
         },
         ...(c.join ? { join: [c.join] } : {}),
       });

@@ -10,6 +10,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RECOMMENDED_V8_FLAGS } from '../src/node/index.js';
 import { buildNodeScript as compileNodeScript } from './build-node-script.js';
 import type { NodeCommand } from './cluster-node.js';
 
@@ -51,8 +52,13 @@ export interface ClusterBenchOptions {
   readonly settleMs: number;
   /** Nodes joining at once (0 = all): a loaded machine may not answer 31 joins in time. */
   readonly joinBatch: number;
-  /** 1: nodes run with graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`); 0: fixed. */
+  /** 1: graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`, the default); 0: fixed. */
   readonly fittedGrafts: number;
+  /**
+   * 1: start the nodes with `RECOMMENDED_V8_FLAGS`, as a deployed node runs; 0: with
+   * V8's defaults (the figures recorded before the flags existed).
+   */
+  readonly v8Flags: number;
 }
 
 export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
@@ -74,7 +80,8 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   profileIdle: 0,
   settleMs: 3_000,
   joinBatch: 0,
-  fittedGrafts: 0,
+  fittedGrafts: 1,
+  v8Flags: 0,
 };
 
 /** Compiles the nodes (see {@link compileNodeScript}) for this bench. */
@@ -203,13 +210,17 @@ export async function benchCluster(
     ? buildNodeScript()
     : fileURLToPath(new URL('./cluster-node.ts', import.meta.url));
   const loader = o.build ? [] : ['--import', 'tsx'];
+  const v8Flags = o.v8Flags ? RECOMMENDED_V8_FLAGS : [];
   const loadBefore = loadavg().map((x) => round(x));
   const procs: NodeProc[] = [];
   for (let k = 1; k <= o.nodes; k++) {
     // one profile per thread (the loader has its own), in a directory named for the node
     const profDir = join(tmpdir(), `plumtree-cluster-prof-n${k}`);
     const prof = k === o.profileNode ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
-    const child = fork(script, [], { execArgv: [...loader, ...prof], stdio: 'inherit' });
+    const child = fork(script, [], {
+      execArgv: [...v8Flags, ...loader, ...prof],
+      stdio: 'inherit',
+    });
     procs.push(new NodeProc(`n${k}`, child));
   }
   const [root, ...others] = procs as [NodeProc, ...NodeProc[]];
