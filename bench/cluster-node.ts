@@ -31,6 +31,8 @@ export type NodeCommand =
       readonly name: string;
       readonly join?: string;
       readonly lazyTickPeriod: number;
+      /** Graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`, the default) or, false, fixed. */
+      readonly fittedGrafts?: boolean;
     }
   | { readonly cmd: 'members' }
   | { readonly cmd: 'restart' }
@@ -192,7 +194,11 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
         logger: silentLogger,
         // a loaded machine may take a while to answer a join
         joinTimeoutMs: 60_000,
-        broadcast: { handlers: [handler], lazyTickPeriod: c.lazyTickPeriod },
+        broadcast: {
+          handlers: [handler],
+          lazyTickPeriod: c.lazyTickPeriod,
+          options: { graftTimeouts: c.fittedGrafts === false ? 'fixed' : 'fitted' },
+        },
         ...(c.join ? { join: [c.join] } : {}),
       });
       node.on('down', ((peer: string) => {

@@ -52,6 +52,8 @@ export interface ClusterBenchOptions {
   readonly settleMs: number;
   /** Nodes joining at once (0 = all): a loaded machine may not answer 31 joins in time. */
   readonly joinBatch: number;
+  /** 1: graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`, the default); 0: fixed. */
+  readonly fittedGrafts: number;
   /**
    * 1: start the nodes with `RECOMMENDED_V8_FLAGS`, as a deployed node runs; 0: with
    * V8's defaults (the figures recorded before the flags existed).
@@ -78,6 +80,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   profileIdle: 0,
   settleMs: 3_000,
   joinBatch: 0,
+  fittedGrafts: 1,
   v8Flags: 0,
 };
 
@@ -372,7 +375,12 @@ export async function benchCluster(
     // formation: from the first start until every broadcast server sees everyone
     const t0 = now();
     const port = (
-      await root.ask({ cmd: 'start', name: root.name, lazyTickPeriod: o.lazyTickPeriod })
+      await root.ask({
+        cmd: 'start',
+        name: root.name,
+        lazyTickPeriod: o.lazyTickPeriod,
+        fittedGrafts: o.fittedGrafts === 1,
+      })
     ).port as number;
     const batch = o.joinBatch > 0 ? o.joinBatch : others.length;
     // in batches, each node joins through one started before it, so no seed carries all
@@ -384,6 +392,7 @@ export async function benchCluster(
           name: p.name,
           join: `127.0.0.1:${o.joinBatch > 0 ? joinPorts[(b + i) % joinPorts.length] : port}`,
           lazyTickPeriod: o.lazyTickPeriod,
+          fittedGrafts: o.fittedGrafts === 1,
         }),
       );
       for (const r of started) joinPorts.push(r.port as number);

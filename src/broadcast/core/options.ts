@@ -31,6 +31,18 @@ export type JoinMode =
   /** Forget every per-root tree, as the reference does. */
   | 'reset';
 
+/** How long a missing message waits before it is grafted. */
+export type GraftTimeouts =
+  /** `graftTimeout1` then `graftTimeout2`, as the paper and the reference. */
+  | 'fixed'
+  /**
+   * Fitted to the round trips of this node's grafts (graft out, payload back):
+   * twice the retransmission timeout RFC 6298 would compute for the first graft,
+   * once it for a further one, clamped to [`minGraftTimeout`, the fixed value].
+   * Before the first round trip was measured, the fixed values.
+   */
+  | 'fitted';
+
 /** Where the sets of a root seen for the first time come from. */
 export type NewRootSeed =
   /**
@@ -84,6 +96,10 @@ export interface PlumtreeOptions {
   readonly graftTimeout1: number;
   /** ms between further grafts to the next announcers. Default 250. */
   readonly graftTimeout2: number;
+  /** Fixed or fitted graft timeouts (see {@link GraftTimeouts}). Default `'fitted'`. */
+  readonly graftTimeouts: GraftTimeouts;
+  /** With `'fitted'` timeouts, the shortest wait before a graft, in ms. Default 20. */
+  readonly minGraftTimeout: number;
   /**
    * Longest a due graft is put off, counted from the first announcement, while the
    * tree's eager parent is alive and busy (it pushed a payload of the same tree
@@ -186,6 +202,8 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   delayedGraft: true,
   graftTimeout1: 500,
   graftTimeout2: 250,
+  graftTimeouts: 'fitted',
+  minGraftTimeout: 20,
   maxGraftPostpone: 5000,
   fastRepair: true,
   repairWindowMs: 1000,
@@ -214,6 +232,7 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
 export const referencePlumtreeOptions: Partial<PlumtreeOptions> = Object.freeze({
   initialSets: 'allEager',
   delayedGraft: false,
+  graftTimeouts: 'fixed',
   maxGraftPostpone: 0,
   fastRepair: false,
   treeOptimization: false,
@@ -228,6 +247,7 @@ const ONE_OF: Record<string, readonly string[]> = {
   initialSets: ['documented', 'random', 'allEager'],
   joinMode: ['keepLearned', 'reset'],
   newRootSeed: ['learned', 'nearest', 'common'],
+  graftTimeouts: ['fixed', 'fitted'],
 };
 
 const NON_NEGATIVE = [
@@ -235,6 +255,7 @@ const NON_NEGATIVE = [
   'exchangeTickPeriod',
   'graftTimeout1',
   'graftTimeout2',
+  'minGraftTimeout',
   'maxGraftPostpone',
   'repairWindowMs',
   'repairGraftTimeout',

@@ -183,9 +183,19 @@ function catchUp(state: PlumtreeState, from: NodeName, graft: Announcement, out:
   const key = keyOf(state, graft.handler, graft.id);
   const later = state.recent.since(key, graft.root);
   let entries: Announcement[] = [];
+  let pushed = 0;
   for (const { key: k, entry } of later) {
-    // Owed as usual (repeated until acknowledged), and sent now rather than at the tick.
+    // Owed as usual (repeated until acknowledged, which also covers a lost push).
     addOutstanding(state, from, k, entry, out);
+    // The first ones are pushed as payloads, as answers to a graft: an announcement
+    // would cost the new child a graft timer and a second round trip per message
+    // the dead parent swallowed. Beyond a batch, announced, so a stale named
+    // message cannot turn into thousands of payloads at once.
+    if (pushed < state.options.maxIHaveEntries) {
+      pushed++;
+      out.push({ type: 'graft', handler: entry.handler, id: entry.id, token: { entry, from } });
+      continue;
+    }
     entries.push(entry);
     if (entries.length === state.options.maxIHaveEntries) {
       send(out, from, { type: 'i_have', entries, from: state.node });
@@ -270,6 +280,8 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
     return;
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
+  if (state.options.graftTimeouts === 'fitted')
+    state.graftTiming.received(key, msg.from, state.now);
   // Before any link of the root's tree is learned here, so the tree starts as the copy its root chose.
   const seed = state.options.newRootSeed === 'nearest' ? msg.seed : undefined;
   if (seed !== undefined) state.sets.seedFrom(msg.root, seed);
@@ -656,7 +668,11 @@ function repairing(state: PlumtreeState): boolean {
 /** The wait before the first (`1`) or a further (`2`) graft, shorter while repairing. */
 function graftDelay(state: PlumtreeState, which: 1 | 2): number {
   const { options } = state;
-  const normal = which === 1 ? options.graftTimeout1 : options.graftTimeout2;
+  const fixed = which === 1 ? options.graftTimeout1 : options.graftTimeout2;
+  const normal =
+    options.graftTimeouts === 'fitted'
+      ? state.graftTiming.timeout(which, fixed, options.minGraftTimeout)
+      : fixed;
   return repairing(state) ? Math.min(normal, options.repairGraftTimeout) : normal;
 }
 
@@ -771,6 +787,7 @@ function graftTimerChecked(
   const entry = { id: missing.id, handler: missing.handler, round: next.round, root: next.root };
   send(out, next.peer, graftMessage(state, entry, false));
   addEager(state, next.root, next.peer);
+  if (state.options.graftTimeouts === 'fitted') state.graftTiming.sent(key, next.peer, state.now);
   if (missing.announcers.length > 0) {
     out.push({ type: 'setTimer', key: missing.timerKey, delayMs: graftDelay(state, 2) });
   } else {

@@ -2,6 +2,7 @@ import type { Rng } from '../../util/rng.js';
 import { EagerLazySets } from './eager-lazy-sets.js';
 import { InvalidConfigError, InvalidInitialSetsError } from './errors.js';
 import type { Exchange, ExchangeRef } from './exchanges.js';
+import { GraftTiming } from './graft-timing.js';
 import { initialSets, validateInitialSets } from './initial-sets.js';
 import type { Announcement, HandlerName, NodeName } from './messages.js';
 import { MissingMessages } from './missing-messages.js';
@@ -88,6 +89,8 @@ export interface PlumtreeState {
   readonly acks: Map<NodeName, PendingAcks>;
   /** Until when (core clock) repair runs fast after a peer went down (`fastRepair`). */
   repairUntil: number;
+  /** Round trips of grafts, for fitted graft timeouts. */
+  readonly graftTiming: GraftTiming;
 }
 
 /** Acknowledgements owed to one peer. */
@@ -210,5 +213,6 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     unansweredSince: new Map(),
     acks: new Map(),
     repairUntil: Number.NEGATIVE_INFINITY,
+    graftTiming: new GraftTiming(),
   };
 }
