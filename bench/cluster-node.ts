@@ -31,7 +31,7 @@ export type NodeCommand =
       readonly name: string;
       readonly join?: string;
       readonly lazyTickPeriod: number;
-      /** Graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`, the default) or, false, fixed. */
+      /** Graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`); fixed (the default) otherwise. */
       readonly fittedGrafts?: boolean;
     }
   | { readonly cmd: 'members' }
@@ -197,7 +197,7 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
         broadcast: {
           handlers: [handler],
           lazyTickPeriod: c.lazyTickPeriod,
-          options: { graftTimeouts: c.fittedGrafts === false ? 'fixed' : 'fitted' },
+          options: { graftTimeouts: c.fittedGrafts === true ? 'fitted' : 'fixed' },
         },
         ...(c.join ? { join: [c.join] } : {}),
       });

@@ -52,7 +52,7 @@ export interface ClusterBenchOptions {
   readonly settleMs: number;
   /** Nodes joining at once (0 = all): a loaded machine may not answer 31 joins in time. */
   readonly joinBatch: number;
-  /** 1: graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`, the default); 0: fixed. */
+  /** 1: graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`); 0: fixed (the default). */
   readonly fittedGrafts: number;
   /**
    * 1: start the nodes with `RECOMMENDED_V8_FLAGS`, as a deployed node runs; 0: with
@@ -80,7 +80,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   profileIdle: 0,
   settleMs: 3_000,
   joinBatch: 0,
-  fittedGrafts: 1,
+  fittedGrafts: 0,
   v8Flags: 0,
 };
 

@@ -73,14 +73,14 @@ describe('graft timeouts in the core', () => {
     return s;
   }
 
-  it('by default (fitted), arms the next first graft from the measured round trip', () => {
-    const s = graftRoundTrip({}, 10);
+  it('with fitted timeouts, arms the next first graft from the measured round trip', () => {
+    const s = graftRoundTrip({ graftTimeouts: 'fitted' }, 10);
     const effects = announce(s, 'd', [entry({ id: 'm2' })], false, 600);
     expect(ofType(effects, 'setTimer')).toMatchObject([{ delayMs: 60 }]);
   });
 
-  it('with fixed timeouts, keeps graftTimeout1 whatever the round trips', () => {
-    const s = graftRoundTrip({ graftTimeouts: 'fixed' }, 10);
+  it('with fixed timeouts (the default), keeps graftTimeout1 whatever the round trips', () => {
+    const s = graftRoundTrip({}, 10);
     const effects = announce(s, 'd', [entry({ id: 'm2' })], false, 600);
     expect(ofType(effects, 'setTimer')).toMatchObject([{ delayMs: 500 }]);
   });

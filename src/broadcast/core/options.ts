@@ -96,7 +96,7 @@ export interface PlumtreeOptions {
   readonly graftTimeout1: number;
   /** ms between further grafts to the next announcers. Default 250. */
   readonly graftTimeout2: number;
-  /** Fixed or fitted graft timeouts (see {@link GraftTimeouts}). Default `'fitted'`. */
+  /** Fixed or fitted graft timeouts (see {@link GraftTimeouts}). Default `'fixed'`: with `'fitted'` the DST finds a tree left spanning only lazily (docs/plumtree-core.md). */
   readonly graftTimeouts: GraftTimeouts;
   /** With `'fitted'` timeouts, the shortest wait before a graft, in ms. Default 20. */
   readonly minGraftTimeout: number;
@@ -202,7 +202,7 @@ export const defaultPlumtreeOptions: PlumtreeOptions = Object.freeze({
   delayedGraft: true,
   graftTimeout1: 500,
   graftTimeout2: 250,
-  graftTimeouts: 'fitted',
+  graftTimeouts: 'fixed',
   minGraftTimeout: 20,
   maxGraftPostpone: 5000,
   fastRepair: true,
