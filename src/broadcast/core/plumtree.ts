@@ -183,19 +183,9 @@ function catchUp(state: PlumtreeState, from: NodeName, graft: Announcement, out:
   const key = keyOf(state, graft.handler, graft.id);
   const later = state.recent.since(key, graft.root);
   let entries: Announcement[] = [];
-  let pushed = 0;
   for (const { key: k, entry } of later) {
-    // Owed as usual (repeated until acknowledged, which also covers a lost push).
+    // Owed as usual (repeated until acknowledged), and sent now rather than at the tick.
     addOutstanding(state, from, k, entry, out);
-    // The first ones are pushed as payloads, as answers to a graft: an announcement
-    // would cost the new child a graft timer and a second round trip per message
-    // the dead parent swallowed. Beyond a batch, announced, so a stale named
-    // message cannot turn into thousands of payloads at once.
-    if (pushed < state.options.maxIHaveEntries) {
-      pushed++;
-      out.push({ type: 'graft', handler: entry.handler, id: entry.id, token: { entry, from } });
-      continue;
-    }
     entries.push(entry);
     if (entries.length === state.options.maxIHaveEntries) {
       send(out, from, { type: 'i_have', entries, from: state.node });
