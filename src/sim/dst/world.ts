@@ -320,7 +320,7 @@ export class World {
   }
 
   private channelWorld() {
-    // biome-ignore lint/complexity/noUselessThisAlias: the channel layer reads live fields
+    // Aliased for the getters below: the channel layer reads live fields.
     const w = this;
     return {
       get now() {
@@ -336,7 +336,7 @@ export class World {
   }
 
   private hostWorld() {
-    // biome-ignore lint/complexity/noUselessThisAlias: hosts read the live clock
+    // Aliased for the getters below: hosts read the live clock.
     const w = this;
     return {
       get now() {
