@@ -1,5 +1,5 @@
 import type { NodeName } from './messages.js';
-import type { PlumtreeState } from './state.js';
+import { latestDelivery, type PlumtreeState } from './state.js';
 
 /**
  * The learned tree this node sits closest to the root of, for its own first
@@ -26,8 +26,7 @@ export function nearestSeed(state: PlumtreeState): NodeName | undefined {
     if (root === state.node || activity.entry === undefined || !state.sets.hasTree(root)) continue;
     const seeded = state.sets.seedOf(root) !== undefined;
     if (bestSeeded && !seeded) continue;
-    const delivery = activity.key === undefined ? undefined : state.recent.get(activity.key);
-    const round = delivery?.round ?? activity.entry.round;
+    const round = latestDelivery(state, activity)?.round ?? activity.entry.round;
     if (round <= bestRound || (seeded && !bestSeeded)) {
       best = root;
       bestRound = round;

@@ -21,7 +21,12 @@ import type {
 } from './messages.js';
 import { nearestSeed } from './nearest-seed.js';
 import { offTreeLinkTarget } from './off-tree-links.js';
-import type { PendingAcks, PlumtreeState, TreeActivity } from './state.js';
+import {
+  latestDelivery,
+  type PendingAcks,
+  type PlumtreeState,
+  type TreeActivity,
+} from './state.js';
 import { exchangeTickTimer, lazyTickTimer, type TimerKey } from './timers.js';
 
 /**
@@ -678,6 +683,16 @@ function graftDelay(state: PlumtreeState, which: 1 | 2): number {
  * `repairWindowMs`, so what the dead peer swallowed reaches its subtree within a
  * few round trips rather than a lazy tick plus `graftTimeout1`.
  */
+/**
+ * A new parent for `root`'s tree when its own is gone: the root when it is a live
+ * member (it has every message of its tree and is one hop from everyone it
+ * links), else the first live lazy peer of that tree in name order.
+ */
+function substituteParent(state: PlumtreeState, root: NodeName): NodeName | undefined {
+  if (root !== state.node && state.allMembers.has(root) && !state.down.has(root)) return root;
+  return [...state.sets.peersView(root).lazys].filter((p) => !state.down.has(p)).sort()[0];
+}
+
 function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[]): void {
   for (const [root, activity] of state.treeActivity) {
     // Its last payload may have come another way (a graft): any tree in which the
@@ -686,12 +701,7 @@ function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[
     if (activity.peer !== peer && !state.sets.peersView(root).eagers.has(peer)) continue;
     // Even when another eager link of this tree is live, a second parent costs one
     // prune later while a missing one costs every payload until the next tick.
-    const candidates = [...state.sets.peersView(root).lazys]
-      .filter((p) => !state.down.has(p))
-      .sort();
-    // The root has every message of its tree and is one hop from everyone it links.
-    const rootLive = root !== state.node && state.allMembers.has(root) && !state.down.has(root);
-    const next = rootLive ? root : candidates[0];
+    const next = substituteParent(state, root);
     if (next === undefined) continue;
     send(out, next, graftMessage(state, { ...activity.entry, root }, true));
     addEager(state, root, next);
@@ -971,8 +981,7 @@ function keepOwnTreeEager(state: PlumtreeState): void {
 
 /** The peer that feeds `root`'s tree here: the sender of its latest payload, or the link the optimisation moved it to. */
 function treeParent(state: PlumtreeState, activity: TreeActivity): NodeName {
-  const delivery = activity.key === undefined ? undefined : state.recent.get(activity.key);
-  return delivery?.from ?? activity.peer;
+  return latestDelivery(state, activity)?.from ?? activity.peer;
 }
 
 /** The roots whose tree is fed here by one of `peers`. */
@@ -999,23 +1008,14 @@ function reattach(state: PlumtreeState, root: NodeName, out: PlumtreeEffect[]): 
   const activity = state.treeActivity.get(root);
   if (activity?.entry === undefined) return;
   const { lazys } = state.sets.peersView(root);
-  const delivery = activity.key === undefined ? undefined : state.recent.get(activity.key);
+  const delivery = latestDelivery(state, activity);
   const round = delivery?.round ?? activity.entry.round;
   const alt = activity.alternate;
   activity.alternate = undefined;
-  let next: NodeName | undefined;
-  if (
-    alt !== undefined &&
-    alt.round <= round + 1 &&
-    lazys.has(alt.peer) &&
-    !state.down.has(alt.peer)
-  ) {
-    next = alt.peer;
-  } else if (root !== state.node && state.allMembers.has(root) && !state.down.has(root)) {
-    next = root;
-  } else {
-    next = [...lazys].filter((p) => !state.down.has(p)).sort()[0];
-  }
+  const next =
+    alt !== undefined && alt.round <= round + 1 && lazys.has(alt.peer) && !state.down.has(alt.peer)
+      ? alt.peer
+      : substituteParent(state, root);
   if (next === undefined) return;
   send(out, next, graftMessage(state, { ...activity.entry, root }, true));
   addEager(state, root, next);

@@ -9,7 +9,7 @@ import { MissingMessages } from './missing-messages.js';
 import { OffTreeLinks } from './off-tree-links.js';
 import { type PlumtreeOptions, resolveOptions } from './options.js';
 import { Outstanding } from './outstanding.js';
-import { RecentDeliveries } from './recent-deliveries.js';
+import { type Delivery, RecentDeliveries } from './recent-deliveries.js';
 import { SentPrunes } from './sent-prunes.js';
 
 /** An exchange asked of a handler whose answer has not come back yet. */
@@ -112,6 +112,14 @@ export interface TreeActivity {
    * that round: where to re-attach if the parent leaves (`repairOnLeave`).
    */
   alternate?: { readonly peer: NodeName; readonly round: number } | undefined;
+}
+
+/**
+ * The remembered delivery of a tree's latest payload, with its round as the
+ * optimisation may have shortened it since; undefined once it left the cache.
+ */
+export function latestDelivery(state: PlumtreeState, activity: TreeActivity): Delivery | undefined {
+  return activity.key === undefined ? undefined : state.recent.get(activity.key);
 }
 
 /** What a broadcast server starts from. */
