@@ -38,6 +38,23 @@ export { AsyncHandlerError } from '../broadcast/handler-answers.js';
 
 const CORE_TIMER = 'core:';
 
+// The network's names of the core's periodic timers, built once: every node re-arms
+// its lazy tick every second, and a name built per call is a new string to hash
+// on every set, cancel and fire (the network keys timers by name).
+const coreTimerNames = new Map<string, string>();
+const coreTimerIds = new Map<string, string>();
+for (const id of ['lazyTick', 'exchangeTick']) {
+  coreTimerNames.set(id, CORE_TIMER + id);
+  coreTimerIds.set(CORE_TIMER + id, id);
+}
+
+/** The network names of the core's periodic timers (for hosts that prefix them again). */
+export const periodicCoreTimerNames: readonly string[] = [...coreTimerNames.values()];
+
+function coreTimerName(id: string): string {
+  return coreTimerNames.get(id) ?? CORE_TIMER + id;
+}
+
 /** How a simulated node runs its periodic ticks. */
 export interface TickSchedule {
   /** Delay of the first lazy tick (spread nodes out so they do not tick in lockstep). */
@@ -124,9 +141,11 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
   }
 
   timer(key: string): void {
-    if (key.startsWith(CORE_TIMER) && this.live()) {
-      this.interpreter.timerFired(key.slice(CORE_TIMER.length));
-    }
+    // Like `receive`: the network fires a timer of the live incarnation only (a
+    // crash or a restart drops the old one's timers), so no liveness lookups here.
+    const id = coreTimerIds.get(key);
+    if (id !== undefined) this.interpreter.timerFired(id);
+    else if (key.startsWith(CORE_TIMER)) this.interpreter.timerFired(key.slice(CORE_TIMER.length));
   }
 
   private live(): boolean {
@@ -140,8 +159,8 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
       // One simulated link per pair: the channel only matters to real sockets.
       send: (to, _channel, msg) => net.send(name, to, msg),
       timerId,
-      setTimer: (id, delayMs) => net.setTimer(name, CORE_TIMER + id, delayMs),
-      cancelTimer: (id) => net.cancelTimer(name, CORE_TIMER + id),
+      setTimer: (id, delayMs) => net.setTimer(name, coreTimerName(id), delayMs),
+      cancelTimer: (id) => net.cancelTimer(name, coreTimerName(id)),
       deliverLater: (event) => this.feed(event),
       acceptsPromises: false,
       // Simulated exchanges run for a fixed time; there is nothing to kill.
