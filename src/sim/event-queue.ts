@@ -7,7 +7,7 @@
  * messages queued at once, and with keys in plain arrays of boxed numbers the
  * sift was the simulator's largest single cost (cache misses on every level). Four
  * children per node halve the levels a pop walks down (a 100,000-node run keeps
- * 300,000 timers queued, 18 levels of a binary heap), and a node's children share
+ * 300,000 events queued, mostly timers: 18 levels of a binary heap), and a node's children share
  * one cache line of each key array. The order is the same total order whatever the
  * arity: (time, insertion), insertion counters being unique.
  */

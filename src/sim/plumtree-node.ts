@@ -159,8 +159,7 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
     else if (key.startsWith(CORE_TIMER)) this.interpreter.timerFired(key.slice(CORE_TIMER.length));
   }
 
-  /** Whether this is the live incarnation of its name. */
-  live(): boolean {
+  private live(): boolean {
     return this.net.isAlive(this.name) && this.net.get(this.name) === this;
   }
 }
@@ -172,7 +171,6 @@ export class PlumtreeSimNode implements SimNode<WireMessage> {
  * of them otherwise.
  */
 class SimEffectHost implements EffectHost, InterpreterObserver {
-  // One simulated link per pair: the channel only matters to real sockets.
   readonly acceptsPromises = false;
   readonly observer: InterpreterObserver = this;
   readonly timerId = timerId;
@@ -188,6 +186,7 @@ class SimEffectHost implements EffectHost, InterpreterObserver {
     return step(this.node.state, event, this.net.now);
   }
 
+  // One simulated link per pair: the channel only matters to real sockets.
   send(to: string, _channel: string, msg: WireMessage): void {
     this.net.send(this.node.name, to, msg);
   }
