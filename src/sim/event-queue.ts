@@ -2,10 +2,14 @@
  * A min-priority queue of items keyed by time, then by insertion order, so items
  * due at the same time come out first-in first-out and runs are deterministic.
  *
- * A binary heap whose keys live in typed arrays (grown by doubling) and whose
+ * A four-ary heap whose keys live in typed arrays (grown by doubling) and whose
  * sifts move a hole instead of swapping: a 1,000-node burst keeps millions of
  * messages queued at once, and with keys in plain arrays of boxed numbers the
- * sift was the simulator's largest single cost (cache misses on every level).
+ * sift was the simulator's largest single cost (cache misses on every level). Four
+ * children per node halve the levels a pop walks down (a 100,000-node run keeps
+ * 300,000 events queued, mostly timers: 18 levels of a binary heap), and a node's children share
+ * one cache line of each key array. The order is the same total order whatever the
+ * arity: (time, insertion), insertion counters being unique.
  */
 export class EventQueue<T> {
   private times = new Float64Array(1024);
@@ -26,7 +30,7 @@ export class EventQueue<T> {
     const { times, seqs, items } = this;
     let i = this.count++;
     while (i > 0) {
-      const parent = (i - 1) >> 1;
+      const parent = (i - 1) >> 2;
       const pt = times[parent] as number;
       if (pt < time || (pt === time && (seqs[parent] as number) < seq)) break;
       times[i] = pt;
@@ -56,19 +60,24 @@ export class EventQueue<T> {
     items[m] = undefined;
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= m) break;
-      let c = l;
-      const r = l + 1;
-      if (r < m) {
-        const tr = times[r] as number;
-        const tl = times[l] as number;
-        if (tr < tl || (tr === tl && (seqs[r] as number) < (seqs[l] as number))) c = r;
+      const first = 4 * i + 1;
+      if (first >= m) break;
+      // The least of up to four children.
+      let c = first;
+      let tc = times[first] as number;
+      let sc = seqs[first] as number;
+      const last = Math.min(first + 4, m);
+      for (let k = first + 1; k < last; k++) {
+        const tk = times[k] as number;
+        if (tk < tc || (tk === tc && (seqs[k] as number) < sc)) {
+          c = k;
+          tc = tk;
+          sc = seqs[k] as number;
+        }
       }
-      const tc = times[c] as number;
-      if (time < tc || (time === tc && seq < (seqs[c] as number))) break;
+      if (time < tc || (time === tc && seq < sc)) break;
       times[i] = tc;
-      seqs[i] = seqs[c] as number;
+      seqs[i] = sc;
       items[i] = items[c];
       i = c;
     }

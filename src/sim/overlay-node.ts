@@ -16,7 +16,7 @@ import type { DeliveryTracker } from './delivery-tracker.js';
 import { Flooder } from './flooder.js';
 import type { SimNetwork, SimNode } from './network.js';
 import type { OverlayMessage, SimPeer } from './overlay-messages.js';
-import { type PlumtreeHost, PlumtreeSimNode } from './plumtree-node.js';
+import { type PlumtreeHost, PlumtreeSimNode, periodicCoreTimerNames } from './plumtree-node.js';
 import { PullSetHandler } from './pull-set-handler.js';
 
 /** One registry for the broadcast metrics of every node of a cluster. */
@@ -39,6 +39,25 @@ const MEMBERSHIP_TIMERS: Record<HyParViewTimer['type'], HyParViewTimer> = {
   promotion: { type: 'promotion' },
   rejoin: { type: 'rejoin' },
 };
+// Network names of the periodic timers, built once, and what each one fires: every
+// node re-arms several of them every few seconds, and a name built per call is a
+// new string to hash on every set, cancel and fire (the network keys timers by name).
+const MEMBERSHIP_TIMER_NAMES = Object.fromEntries(
+  Object.keys(MEMBERSHIP_TIMERS).map((type) => [type, MEMBERSHIP_TIMER + type]),
+) as Record<HyParViewTimer['type'], string>;
+const MEMBERSHIP_TIMER_BY_NAME = new Map<string, HyParViewTimer>(
+  Object.values(MEMBERSHIP_TIMERS).map((key) => [MEMBERSHIP_TIMER + key.type, key]),
+);
+const PLUMTREE_TIMER_NAMES = new Map<string, string>(
+  periodicCoreTimerNames.map((key) => [key, PLUMTREE_TIMER + key]),
+);
+const PLUMTREE_TIMER_KEYS = new Map<string, string>(
+  periodicCoreTimerNames.map((key) => [PLUMTREE_TIMER + key, key]),
+);
+
+function plumtreeTimerName(key: string): string {
+  return PLUMTREE_TIMER_NAMES.get(key) ?? PLUMTREE_TIMER + key;
+}
 
 /** How to build one {@link OverlayNode}. */
 export interface OverlayNodeConfig {
@@ -183,7 +202,7 @@ export class OverlayNode implements SimNode<OverlayMessage> {
 
   /** Whether this node is the live incarnation of its name. */
   live(): boolean {
-    return this.net.isAlive(this.name) && this.net.get(this.name) === this;
+    return this.net.isCurrent(this);
   }
 
   receive(from: string, msg: OverlayMessage): void {
@@ -227,6 +246,16 @@ export class OverlayNode implements SimNode<OverlayMessage> {
   }
 
   timer(key: string): void {
+    const membershipKey = MEMBERSHIP_TIMER_BY_NAME.get(key);
+    if (membershipKey !== undefined) {
+      this.feedMembership({ type: 'timer', key: membershipKey });
+      return;
+    }
+    const plumtreeKey = PLUMTREE_TIMER_KEYS.get(key);
+    if (plumtreeKey !== undefined) {
+      this.plumtree.timer(plumtreeKey);
+      return;
+    }
     if (key.startsWith(MEMBERSHIP_TIMER)) {
       const typed = MEMBERSHIP_TIMERS[key.slice(MEMBERSHIP_TIMER.length) as HyParViewTimer['type']];
       if (typed !== undefined) this.feedMembership({ type: 'timer', key: typed });
@@ -260,10 +289,10 @@ export class OverlayNode implements SimNode<OverlayMessage> {
         this.plumtree.feed({ type: 'update', members: effect.active });
         return;
       case 'setTimer':
-        this.net.setTimer(this.name, MEMBERSHIP_TIMER + effect.key.type, effect.delayMs);
+        this.net.setTimer(this.name, MEMBERSHIP_TIMER_NAMES[effect.key.type], effect.delayMs);
         return;
       case 'cancelTimer':
-        this.net.cancelTimer(this.name, MEMBERSHIP_TIMER + effect.key.type);
+        this.net.cancelTimer(this.name, MEMBERSHIP_TIMER_NAMES[effect.key.type]);
         return;
       default: {
         const never: never = effect;
@@ -320,8 +349,8 @@ export function overlayPlumtreeHost(net: SimNetwork<OverlayMessage>): PlumtreeHo
       return node instanceof OverlayNode ? node.plumtree : undefined;
     },
     send: (from, to, msg: WireMessage) => net.send(from, to, wrap(msg)),
-    setTimer: (node, key, delayMs) => net.setTimer(node, PLUMTREE_TIMER + key, delayMs),
-    cancelTimer: (node, key) => net.cancelTimer(node, PLUMTREE_TIMER + key),
+    setTimer: (node, key, delayMs) => net.setTimer(node, plumtreeTimerName(key), delayMs),
+    cancelTimer: (node, key) => net.cancelTimer(node, plumtreeTimerName(key)),
     after: (delayMs, action) => net.after(delayMs, action),
   };
 }

@@ -111,6 +111,25 @@ describe('SimNetwork', () => {
     expect(b2.got.map(([, , m]) => m)).toEqual(['new']);
   });
 
+  it('counts only the live incarnation of a name as current', () => {
+    const { n, b } = net();
+    expect(n.isCurrent(b)).toBe(true);
+    n.crash('b');
+    expect(n.isCurrent(b)).toBe(false);
+    const b2 = new Recorder('b', n);
+    n.add(b2);
+    expect([n.isCurrent(b), n.isCurrent(b2)]).toEqual([false, true]);
+  });
+
+  it('delivers to a name added after the send, as to any other', () => {
+    const { n } = net();
+    n.send('a', 'late', 'early');
+    const late = new Recorder('late', n);
+    n.add(late);
+    n.runFor(100);
+    expect(late.got.map(([, , m]) => m)).toEqual(['early']);
+  });
+
   it('refuses a second live node with the same name', () => {
     const { n } = net();
     expect(() => n.add(new Recorder('a', n))).toThrow(DuplicateNodeError);
