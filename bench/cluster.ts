@@ -59,6 +59,8 @@ export interface ClusterBenchOptions {
    * V8's defaults (the figures recorded before the flags existed).
    */
   readonly v8Flags: number;
+  /** More flags for the nodes' `node` command line, space-separated (after `v8Flags`'s), e.g. `--node-flags "--max-semi-space-size=1"`. */
+  readonly nodeFlags: string;
 }
 
 export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
@@ -82,6 +84,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   joinBatch: 0,
   fittedGrafts: 0,
   v8Flags: 0,
+  nodeFlags: '',
 };
 
 /** Compiles the nodes (see {@link compileNodeScript}) for this bench. */
@@ -210,7 +213,10 @@ export async function benchCluster(
     ? buildNodeScript()
     : fileURLToPath(new URL('./cluster-node.ts', import.meta.url));
   const loader = o.build ? [] : ['--import', 'tsx'];
-  const v8Flags = o.v8Flags ? RECOMMENDED_V8_FLAGS : [];
+  const v8Flags = [
+    ...(o.v8Flags ? RECOMMENDED_V8_FLAGS : []),
+    ...o.nodeFlags.split(' ').filter((f) => f !== ''),
+  ];
   const loadBefore = loadavg().map((x) => round(x));
   const procs: NodeProc[] = [];
   for (let k = 1; k <= o.nodes; k++) {
@@ -601,12 +607,17 @@ export async function benchCluster(
 
 /** Reads `--nodes N` style flags into options. */
 export function clusterOptionsFromArgs(args: readonly string[]): Partial<ClusterBenchOptions> {
-  const out: Record<string, number> = {};
+  const out: Record<string, number | string> = {};
   const keys = Object.keys(CLUSTER_DEFAULTS);
   for (let k = 0; k < args.length; k++) {
     const a = args[k] as string;
     if (!a.startsWith('--') || a === '--json') continue;
     const key = a.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    if (key === 'nodeFlags') {
+      out[key] = args[k + 1] ?? '';
+      k++;
+      continue;
+    }
     const v = Number(args[k + 1]);
     if (!keys.includes(key) || !Number.isFinite(v))
       throw new Error(`unknown or invalid option ${a} ${args[k + 1] ?? ''}`);

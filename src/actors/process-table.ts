@@ -46,7 +46,8 @@ export class Proc {
   registeredName: string | undefined;
   readonly watchers = new Map<number, Watch>();
   readonly watching = new Map<number, Watch>();
-  readonly timers = new Map<number, ReturnType<typeof setTimeout>>();
+  /** Pending `sendAfter` timers: id → cancel. */
+  readonly timers = new Map<number, () => void>();
   readonly pendingCalls = new Set<PendingCall>();
   /** The runtime's queue in front of nact's, for a server process (see `mailbox.ts`). */
   mailbox: Mailbox | undefined;
@@ -171,7 +172,7 @@ export function exitProc(proc: Proc, reason: ExitReason): void {
   proc.status = 'dead';
   proc.exitReason = reason;
   if (proc.registeredName !== undefined) releaseName(proc.registeredName, proc);
-  for (const t of proc.timers.values()) clearTimeout(t);
+  for (const cancel of proc.timers.values()) cancel();
   proc.timers.clear();
   for (const pending of proc.pendingCalls) pending.abandon(reason);
   proc.pendingCalls.clear();

@@ -1,4 +1,6 @@
+import { type GridEntry, sharedTickGrid, type TickGrid } from '../util/tick-grid.js';
 import {
+  DEFAULT_PING_INTERVAL_MS,
   type LivenessOptions,
   type LivenessSide,
   type LivenessState,
@@ -11,7 +13,9 @@ import {
 /**
  * The shell of one connection's keepalive ({@link livenessTick}): one timer, re-armed
  * only at the deadline the core gives, so a frame received costs a field write and no
- * timer work. It also measures the round trip of its pings, and sends the node's
+ * timer work. The deadline is rounded up to the process's shared tick grid (at most a
+ * second, a quarter of the interval for short ones), so the keepalives of all of a
+ * node's connections and its prober wake it together. It also measures the round trip of its pings, and sends the node's
  * failure-detector pings on request.
  */
 
@@ -29,7 +33,8 @@ export class ConnectionLiveness {
   /** The round trip of the last answered ping, ms; undefined until one. */
   rttMs: number | undefined;
   private state: LivenessState | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timer: GridEntry | undefined;
+  private readonly grid: TickGrid;
   private lastReceivedAt = 0;
   private pingSent: { readonly seq: number; readonly at: number } | undefined;
 
@@ -37,7 +42,9 @@ export class ConnectionLiveness {
     private readonly options: LivenessOptions,
     private readonly side: LivenessSide,
     private readonly hooks: LivenessHooks,
-  ) {}
+  ) {
+    this.grid = sharedTickGrid(keepaliveGridMs(options.intervalMs ?? DEFAULT_PING_INTERVAL_MS));
+  }
 
   /** When the peer last sent a frame (`performance.now()` clock). */
   get lastHeardAt(): number {
@@ -79,7 +86,7 @@ export class ConnectionLiveness {
 
   /** Stops the timer for good. */
   stop(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.grid.cancel(this.timer);
     this.timer = undefined;
     this.state = undefined;
   }
@@ -91,18 +98,19 @@ export class ConnectionLiveness {
 
   private schedule(now: number): void {
     if (this.state === undefined) return;
-    const wait = Math.max(1, Math.ceil(livenessDeadline(this.state) - now));
-    this.timer = setTimeout(this.onTimer, wait);
+    const due = livenessDeadline(this.state);
+    this.timer = this.grid.after(due - now, () => this.onTimer(due));
   }
 
-  private readonly onTimer = (): void => {
+  private onTimer(due: number): void {
     this.timer = undefined;
     let state = this.state;
     if (state === undefined || !this.hooks.writable()) return;
     if (this.lastReceivedAt > state.lastReceivedAt) {
       state = livenessReceived(state, this.lastReceivedAt);
     }
-    const now = performance.now();
+    // a grid timer may fire a fraction of a millisecond early by this clock
+    const now = Math.max(due, performance.now());
     const { state: next, action } = livenessTick(state, now);
     this.state = next;
     switch (action.type) {
@@ -120,5 +128,10 @@ export class ConnectionLiveness {
       }
     }
     this.schedule(now);
-  };
+  }
+}
+
+/** The keepalive's tick grid: whole seconds, finer for intervals under 4 s (tests). */
+export function keepaliveGridMs(intervalMs: number): number {
+  return Math.min(1000, intervalMs / 4);
 }

@@ -15,11 +15,16 @@ import type { Rng } from '../util/rng.js';
  *
  * Targets are taken round robin from a shuffled list (SWIM's bounded detection time:
  * every peer is probed within `peers` periods), reshuffled on each pass.
+ *
+ * Given the clock's offset from wall-clock time, periods start at wall-clock multiples
+ * of `periodMs`, so the probes of every node of a host (or of hosts with synchronised
+ * clocks) go out together and their receivers are awake for them anyway (see
+ * `util/tick-grid.ts`); without it, periods start `periodMs` apart from `now`.
  */
 
 /** Probe settings. */
 export interface ProbeOptions {
-  /** Time between probes, and the time one probe has to succeed (default 1 s). */
+  /** Time between probes, and the time one probe has to succeed (default 2 s). */
   readonly periodMs?: number;
   /** Wait for the direct answer before asking others (default 300 ms). */
   readonly ackTimeoutMs?: number;
@@ -28,7 +33,7 @@ export interface ProbeOptions {
 }
 
 /** Default time between probes. */
-export const DEFAULT_PROBE_PERIOD_MS = 1_000;
+export const DEFAULT_PROBE_PERIOD_MS = 2_000;
 /** Default wait for the direct answer. */
 export const DEFAULT_PROBE_ACK_TIMEOUT_MS = 300;
 /** Default number of indirect probes. */
@@ -54,6 +59,8 @@ export interface ProbeState {
   readonly probe: Probe | undefined;
   /** When the next probe may start. */
   readonly nextPeriodAt: number;
+  /** Wall-clock time minus this clock, when periods are aligned to wall-clock multiples. */
+  readonly wallOffsetMs: number | undefined;
 }
 
 /** What the detector sees of the world at a tick. */
@@ -78,8 +85,16 @@ export interface ProbeStep {
   readonly nextAt: number | undefined;
 }
 
-/** Starts detection at `now`; the first probe may start one period later. */
-export function startProbes(now: number, options: ProbeOptions = {}): ProbeState {
+/**
+ * Starts detection at `now`; the first probe may start one period later (at the first
+ * wall-clock multiple of the period at least half a period away, given `wallOffsetMs`,
+ * the wall-clock time minus `now`'s clock).
+ */
+export function startProbes(
+  now: number,
+  options: ProbeOptions = {},
+  wallOffsetMs?: number,
+): ProbeState {
   const periodMs = options.periodMs ?? DEFAULT_PROBE_PERIOD_MS;
   const ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_PROBE_ACK_TIMEOUT_MS;
   const indirectProbes = options.indirectProbes ?? DEFAULT_INDIRECT_PROBES;
@@ -96,14 +111,28 @@ export function startProbes(now: number, options: ProbeOptions = {}): ProbeState
       `probe indirectProbes must be a non-negative integer (got ${indirectProbes})`,
     );
   }
-  return {
+  const state: ProbeState = {
     periodMs,
     ackTimeoutMs,
     indirectProbes,
     queue: [],
     probe: undefined,
     nextPeriodAt: now + periodMs,
+    wallOffsetMs,
   };
+  return { ...state, nextPeriodAt: periodAfter(state, now) };
+}
+
+/**
+ * When a period that starts now is followed by the next: one period later, or, aligned,
+ * the wall-clock multiple nearest to that (a late timer does not push every later
+ * period back).
+ */
+function periodAfter(state: ProbeState, now: number): number {
+  const offset = state.wallOffsetMs;
+  if (offset === undefined) return now + state.periodMs;
+  const p = state.periodMs;
+  return Math.ceil((now + offset + p / 2) / p) * p - offset;
 }
 
 /** A helper reports that `target` answered its probe on this node's behalf. */
@@ -135,7 +164,7 @@ export function probeTick(state: ProbeState, view: ProbeView, rng: Rng): ProbeSt
   }
   if (next.probe === undefined && now >= next.nextPeriodAt) {
     const chosen = nextTarget(next.queue, view, state.periodMs, rng);
-    next = { ...next, queue: chosen.queue, nextPeriodAt: now + state.periodMs };
+    next = { ...next, queue: chosen.queue, nextPeriodAt: periodAfter(state, now) };
     if (chosen.target !== undefined) {
       actions.push({ type: 'ping', peer: chosen.target });
       next = {

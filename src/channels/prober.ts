@@ -1,4 +1,5 @@
 import type { Rng } from '../util/rng.js';
+import { type GridEntry, sharedTickGrid, type TickGrid } from '../util/tick-grid.js';
 import {
   type ProbeAction,
   type ProbeOptions,
@@ -11,7 +12,9 @@ import {
 /**
  * The shell of the node's failure detector ({@link probeTick}): one timer for the whole
  * node, armed only while some peer is up, and the indirect probes it answers for
- * others. The links it probes are reached through a {@link ProbeHost}.
+ * others. The links it probes are reached through a {@link ProbeHost}. Periods start at
+ * wall-clock multiples of the period, on the process's shared tick grid, so the
+ * detector wakes a node together with its keepalives and with the other nodes.
  */
 
 /** What the prober needs from the node's links. */
@@ -38,6 +41,8 @@ const MAX_PENDING_INDIRECT = 16;
 export class Prober {
   private state: ProbeState;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private gridEntry: GridEntry | undefined;
+  private readonly grid: TickGrid;
   private timerAt = Number.POSITIVE_INFINITY;
   private stopped = false;
   /** Indirect probes under way for others: target → the peers that asked. */
@@ -49,13 +54,16 @@ export class Prober {
     options: ProbeOptions,
     private readonly rng: Rng,
   ) {
-    this.state = startProbes(performance.now(), options);
+    const now = performance.now();
+    this.state = startProbes(now, options, performance.timeOrigin);
+    this.grid = sharedTickGrid(probeGridMs(this.state.periodMs));
   }
 
   /** A peer came up: make sure the detector runs. */
   peerUp(): void {
     if (this.stopped) return;
-    if (this.timer === undefined) this.arm(Math.max(this.state.nextPeriodAt, performance.now()));
+    if (this.timerAt === Number.POSITIVE_INFINITY)
+      this.arm(Math.max(this.state.nextPeriodAt, performance.now()));
   }
 
   /** `from` asks this node to probe `target` for it. */
@@ -97,36 +105,47 @@ export class Prober {
   /** Stops the timer for good. */
   stop(): void {
     this.stopped = true;
+    this.disarm();
+  }
+
+  private disarm(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.gridEntry !== undefined) this.grid.cancel(this.gridEntry);
     this.timer = undefined;
+    this.gridEntry = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
   }
 
   private arm(at: number): void {
-    if (this.timer !== undefined) {
-      if (at >= this.timerAt) return;
-      clearTimeout(this.timer);
-    }
+    if (at >= this.timerAt) return;
+    this.disarm();
     this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(at - performance.now())));
-    // the detector never keeps a process alive on its own
-    this.timer.unref();
+    const delay = at - performance.now();
+    // a period start is on the grid; the deadlines of a probe under way are not
+    if (Math.abs(this.grid.delayTo(delay) - delay) < 0.01) {
+      this.gridEntry = this.grid.after(delay, () => this.onTimer(at));
+    } else {
+      this.timer = setTimeout(() => this.onTimer(at), Math.max(1, Math.ceil(delay)));
+      // the detector never keeps a process alive on its own
+      this.timer.unref();
+    }
   }
 
-  private readonly onTimer = (): void => {
+  private onTimer(at: number): void {
     this.timer = undefined;
+    this.gridEntry = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     if (this.stopped) return;
-    this.tickNow();
-  };
+    // a timer may fire a fraction of a millisecond early by this clock
+    this.tickNow(Math.max(at, performance.now()));
+  }
 
-  private tickNow(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
+  private tickNow(now = performance.now()): void {
+    this.disarm();
     const host = this.host;
     const step = probeTick(
       this.state,
-      { now: performance.now(), peers: host.upPeers(), lastHeardAt: (p) => host.lastHeardAt(p) },
+      { now, peers: host.upPeers(), lastHeardAt: (p) => host.lastHeardAt(p) },
       this.rng,
     );
     this.state = step.state;
@@ -151,4 +170,9 @@ export class Prober {
       }
     }
   }
+}
+
+/** The tick grid of a probe period: whole seconds, or the period itself if it is not a multiple of one. */
+export function probeGridMs(periodMs: number): number {
+  return periodMs % 1000 === 0 ? 1000 : periodMs;
 }

@@ -124,4 +124,35 @@ describe('probeTick', () => {
   it('refuses an ack timeout that does not fit in the period', () => {
     expect(() => startProbes(0, { periodMs: 100, ackTimeoutMs: 100 })).toThrow(RangeError);
   });
+
+  it('starts aligned periods at the wall-clock multiples of the period at least half a period away', () => {
+    // this clock reads 0 at wall-clock 10 250 ms
+    const state = startProbes(0, OPTIONS, 10_250);
+    expect(state.nextPeriodAt + 10_250).toBe(11_000);
+    const peers = peersOf(4);
+    const step = probeTick(
+      state,
+      { now: state.nextPeriodAt + 3, peers, lastHeardAt: () => Number.NEGATIVE_INFINITY },
+      seededRng(1),
+    );
+    // a late tick does not push the next period back
+    expect(step.state.nextPeriodAt + 10_250).toBe(12_000);
+  });
+
+  it('pings at most one peer per aligned period', () => {
+    const rng = seededRng(2);
+    const peers = peersOf(8);
+    let state = startProbes(0, OPTIONS, 777);
+    let at: number | undefined = state.nextPeriodAt;
+    let pings = 0;
+    while (at !== undefined && at <= 20_000) {
+      const now = at;
+      const step = probeTick(state, { now, peers, lastHeardAt: () => now - 5_000 }, rng);
+      pings += step.actions.filter((a) => a.type === 'ping').length;
+      state = step.state;
+      at = step.nextAt;
+    }
+    expect(pings).toBeLessThanOrEqual(20);
+    expect(pings).toBeGreaterThanOrEqual(19);
+  });
 });
