@@ -59,6 +59,11 @@ export interface ClusterBenchOptions {
    * V8's defaults (the figures recorded before the flags existed).
    */
   readonly v8Flags: number;
+  /**
+   * > 0: during `lat` and `tp`, every that many ms, read every node's eager set of the
+   * root's tree and report the links that changed (`treeChanges`): which links flap.
+   */
+  readonly traceTreeMs: number;
 }
 
 export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
@@ -82,6 +87,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   joinBatch: 0,
   fittedGrafts: 0,
   v8Flags: 0,
+  traceTreeMs: 0,
 };
 
 /** Compiles the nodes (see {@link compileNodeScript}) for this bench. */
@@ -262,13 +268,16 @@ export async function benchCluster(
     const rs = await all(alive(), (p) => p.ask({ cmd: 'metrics' }));
     const sent: Record<string, number> = {};
     const received: Record<string, number> = {};
-    for (const r of rs) {
-      for (const [k, v] of Object.entries(r.sent as Record<string, number>))
-        sent[k] = (sent[k] ?? 0) + v;
-      for (const [k, v] of Object.entries(r.received as Record<string, number>))
-        received[k] = (received[k] ?? 0) + v;
-    }
-    return { sent, received };
+    const events: Record<string, number> = {};
+    const prunesByNode: Record<string, number> = {};
+    alive().forEach((p, i) => {
+      const r = rs[i] as Record<string, Record<string, number>>;
+      for (const [k, v] of Object.entries(r.sent ?? {})) sent[k] = (sent[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(r.received ?? {})) received[k] = (received[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(r.events ?? {})) events[k] = (events[k] ?? 0) + v;
+      prunesByNode[p.name] = r.sent?.prune ?? 0;
+    });
+    return { sent, received, events, prunesByNode };
   };
 
   /** Frames sent per broadcast by type between two totals, and the redundancy of payloads. */
@@ -286,10 +295,60 @@ export async function benchCluster(
       if (k !== 'broadcast') control += d;
     }
     const payloads = (b.received.broadcast ?? 0) - (a.received.broadcast ?? 0);
+    // What else happened meanwhile (summed over the nodes, non-zero only): a restart,
+    // a connection closed, a drop, a tree optimisation would explain extra frames.
+    const events: Record<string, number> = {};
+    for (const [k, v] of Object.entries(b.events)) {
+      const d = v - (a.events[k] ?? 0);
+      if (d !== 0) events[k] = d;
+    }
+    const prunesByNode: Record<string, number> = {};
+    for (const [k, v] of Object.entries(b.prunesByNode)) {
+      const d = v - (a.prunesByNode[k] ?? 0);
+      if (d !== 0) prunesByNode[k] = d;
+    }
     return {
+      events,
+      prunesByNode,
       framesPerBroadcast: byType,
       controlPerBroadcast: round(control / count, 3),
       rmr: round(payloads / (count * receivers) - 1, 4),
+    };
+  };
+
+  /** While running, samples every node's eager set of the root's tree; returns the changes seen. */
+  const watchTree = () => {
+    if (o.traceTreeMs <= 0) return async () => undefined;
+    const t0 = now();
+    let last = new Map<string, string>();
+    const changes: string[] = [];
+    const flips: Record<string, number> = {};
+    let stopped = false;
+    let samples = 0;
+    const loop = (async () => {
+      while (!stopped) {
+        const seen = new Map<string, string>();
+        for (const p of alive()) {
+          const r = await p.ask({ cmd: 'peers', root: root.name });
+          seen.set(p.name, [...(r.eagers as string[])].sort().join(','));
+        }
+        samples++;
+        for (const [n, e] of seen) {
+          const before = last.get(n);
+          if (before !== undefined && before !== e) {
+            flips[n] = (flips[n] ?? 0) + 1;
+            if (changes.length < 60)
+              changes.push(`${round(now() - t0, 0)}ms ${n}: [${before}] -> [${e}]`);
+          }
+        }
+        last = seen;
+        await sleep(o.traceTreeMs);
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await loop;
+      return { samples, flips, changes, final: Object.fromEntries(last) };
     };
   };
 
@@ -430,8 +489,10 @@ export async function benchCluster(
     const cLat = await controlTotals();
 
     // lat: spaced broadcasts over the settled tree
+    const stopLatTrace = watchTree();
     const lat = await phase('lat', o.latCount, o.latIntervalMs, false);
     await sleep(o.lazyTickPeriod + 200);
+    const latTree = await stopLatTrace();
     const c2 = await controlTotals();
     const latMs = latencies(lat);
 
@@ -455,11 +516,14 @@ export async function benchCluster(
     const ours: Awaited<ReturnType<typeof phase>>[] = [];
     const raws: Awaited<ReturnType<typeof phase>>[] = [];
     let tpControl: ReturnType<typeof perBroadcast> | undefined;
+    const tpTrees: unknown[] = [];
     for (let r = 0; r < o.tpRounds; r++) {
       raws.push(await phase(`raw${r}`, o.tpCount, 0, true));
       const a = await controlTotals();
+      const stopTpTrace = watchTree();
       ours.push(await phase(`tp${r}`, o.tpCount, 0, false));
       await sleep(o.lazyTickPeriod + 200);
+      tpTrees.push(await stopTpTrace());
       const b = await controlTotals();
       tpControl ??= perBroadcast(a, b, o.tpCount, o.nodes - 1);
     }
@@ -555,8 +619,13 @@ export async function benchCluster(
         allDelivered: lat.allDelivered,
         treeDepth: settled.depth,
         ...perBroadcast(cLat, c2, o.latCount, o.nodes - 1),
+        ...(latTree === undefined ? {} : { treeChanges: latTree }),
       },
-      tp: { ...tp, ...(tpControl ?? {}) },
+      tp: {
+        ...tp,
+        ...(tpControl ?? {}),
+        ...(o.traceTreeMs > 0 ? { treeChanges: tpTrees } : {}),
+      },
       raw,
       warmup,
       ratio: {
