@@ -280,10 +280,27 @@ export async function benchCluster(
     return { sent, received, events, prunesByNode };
   };
 
+  /**
+   * The totals once every frame sent has been read (sent equals received, summed over
+   * the cluster, for every type), or after 10 s. A node that fell behind still reads
+   * the duplicates of the phase before for a while; without this its prunes and
+   * duplicates would be charged to the next phase.
+   */
+  const quietTotals = async () => {
+    const deadline = now() + 10_000;
+    for (;;) {
+      const t = await controlTotals();
+      const types = new Set([...Object.keys(t.sent), ...Object.keys(t.received)]);
+      const quiet = [...types].every((k) => (t.sent[k] ?? 0) === (t.received[k] ?? 0));
+      if (quiet || now() > deadline) return { ...t, quiet };
+      await sleep(100);
+    }
+  };
+
   /** Frames sent per broadcast by type between two totals, and the redundancy of payloads. */
   const perBroadcast = (
-    a: Awaited<ReturnType<typeof controlTotals>>,
-    b: Awaited<ReturnType<typeof controlTotals>>,
+    a: Awaited<ReturnType<typeof quietTotals>>,
+    b: Awaited<ReturnType<typeof quietTotals>>,
     count: number,
     receivers: number,
   ) => {
@@ -307,9 +324,14 @@ export async function benchCluster(
       const d = v - (a.prunesByNode[k] ?? 0);
       if (d !== 0) prunesByNode[k] = d;
     }
+    const payloadsSent = (b.sent.broadcast ?? 0) - (a.sent.broadcast ?? 0);
     return {
       events,
       prunesByNode,
+      /** Payload frames sent and read per broadcast: equal unless a phase spilt over. */
+      payloadsSentPerBroadcast: round(payloadsSent / count, 3),
+      payloadsReceivedPerBroadcast: round(payloads / count, 3),
+      quiet: a.quiet && b.quiet,
       framesPerBroadcast: byType,
       controlPerBroadcast: round(control / count, 3),
       rmr: round(payloads / (count * receivers) - 1, 4),
@@ -473,10 +495,10 @@ export async function benchCluster(
     await all(procs, (p) => p.ask({ cmd: 'restart' }));
     await membersEverywhere(procs);
     const initialTree = await tree();
-    const c0 = await controlTotals();
+    const c0 = await quietTotals();
     const first = await phase('first', 1, 0, false);
     await sleep(o.lazyTickPeriod + 200);
-    const c1 = await controlTotals();
+    const c1 = await quietTotals();
     const settledFirst = await tree();
 
     // warm-up (not counted): the code paths of a node in service, compiled
@@ -486,14 +508,14 @@ export async function benchCluster(
       await sleep(o.lazyTickPeriod + 200);
     }
 
-    const cLat = await controlTotals();
+    const cLat = await quietTotals();
 
     // lat: spaced broadcasts over the settled tree
     const stopLatTrace = watchTree();
     const lat = await phase('lat', o.latCount, o.latIntervalMs, false);
     await sleep(o.lazyTickPeriod + 200);
     const latTree = await stopLatTrace();
-    const c2 = await controlTotals();
+    const c2 = await quietTotals();
     const latMs = latencies(lat);
 
     // raw relay over the tree our nodes settled on
@@ -519,12 +541,12 @@ export async function benchCluster(
     const tpTrees: unknown[] = [];
     for (let r = 0; r < o.tpRounds; r++) {
       raws.push(await phase(`raw${r}`, o.tpCount, 0, true));
-      const a = await controlTotals();
+      const a = await quietTotals();
       const stopTpTrace = watchTree();
       ours.push(await phase(`tp${r}`, o.tpCount, 0, false));
       await sleep(o.lazyTickPeriod + 200);
       tpTrees.push(await stopTpTrace());
-      const b = await controlTotals();
+      const b = await quietTotals();
       tpControl ??= perBroadcast(a, b, o.tpCount, o.nodes - 1);
     }
     const tp = {

@@ -219,6 +219,7 @@ function receive(state: PlumtreeState, from: NodeName, msg: WireMessage, out: Pl
       return;
     case 'prune':
       addLazy(state, msg.root, from);
+      relinkPruningParent(state, msg.root, from, out);
       return;
     case 'i_have':
       for (const entry of msg.entries) {
@@ -267,11 +268,15 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
     // says nothing about the link, and pruning it could cut the node off again.
     if (repairing(state)) return;
     if (duplicateIsTreePath(state, key, msg.root, msg.from)) {
-      keepAsTreePath(state, key, msg);
+      keepAsTreePath(state, key, msg, out);
       return;
     }
     addLazy(state, msg.root, msg.from);
-    sendPrune(state, msg.from, msg.root, out);
+    // A peer that falls behind reads our prune only after the pushes queued before it:
+    // each of them arrives here as a duplicate, and one prune is enough for all.
+    if (state.sentPrunes.inFlight(msg.root, msg.from, state.now))
+      state.sentPrunes.repeated(msg.root, msg.from, state.now);
+    else sendPrune(state, msg.from, msg.root, out);
     return;
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
@@ -316,12 +321,44 @@ function relinkAfterCrossedPrune(state: PlumtreeState, msg: MergeToken, out: Plu
 }
 
 /**
+ * `from`, whose push was the latest new payload of `root`'s tree here (this node's
+ * parent there), pruned this node: a copy we pushed it crossed its push to us. Its
+ * prune would leave this node fed by nobody in that tree (our other links pruned
+ * theirs for its copies), so a link-only graft naming that payload makes the link
+ * eager again on both sides, as {@link relinkAfterCrossedPrune} does from the other end.
+ */
+function relinkPruningParent(
+  state: PlumtreeState,
+  root: NodeName,
+  from: NodeName,
+  out: PlumtreeEffect[],
+): void {
+  if (root === state.node || !state.allMembers.has(from)) return;
+  const activity = state.treeActivity.get(root);
+  if (activity?.entry === undefined || treeParent(state, activity) !== from) return;
+  send(out, from, graftMessage(state, activity.entry, true));
+  addEager(state, root, from);
+}
+
+/**
  * The duplicate's sender stays eager and becomes the delivery later copies of this
  * message are judged against (see {@link duplicateIsTreePath}).
  */
-function keepAsTreePath(state: PlumtreeState, key: string, msg: MergeToken): void {
+function keepAsTreePath(
+  state: PlumtreeState,
+  key: string,
+  msg: MergeToken,
+  out: PlumtreeEffect[],
+): void {
+  const first = state.recent.get(key);
+  // The first copy's sender pruned us, and we pushed this message on to `from` too:
+  // our copy reaches it as a duplicate and it prunes us in turn, which would leave
+  // this node fed by nobody. A link-only graft, after our copy on the same link,
+  // makes it eager again once it has pruned.
+  if (first !== undefined && first.from !== msg.from && state.allMembers.has(msg.from))
+    send(out, msg.from, graftMessage(state, activityEntry(msg), true));
   addEager(state, msg.root, msg.from);
-  const entry = state.recent.get(key)?.entry ?? activityEntry(msg);
+  const entry = first?.entry ?? activityEntry(msg);
   state.recent.set(key, { round: msg.round, from: msg.from, entry });
 }
 
@@ -509,7 +546,10 @@ function trackMissing(
   if (first) {
     const timerKey = state.missing.get(key)?.timerKey;
     if (timerKey !== undefined) {
-      out.push({ type: 'setTimer', key: timerKey, delayMs: graftDelay(state, 1) });
+      // The catch-up of the peer re-parented to names what the dead parent swallowed:
+      // nothing else is bringing it, so waiting only delays the whole subtree.
+      const catchUp = repairing(state) && state.repairParents.get(entry.root) === from;
+      out.push({ type: 'setTimer', key: timerKey, delayMs: catchUp ? 0 : graftDelay(state, 1) });
     }
   }
 }
@@ -694,6 +734,7 @@ function substituteParent(state: PlumtreeState, root: NodeName): NodeName | unde
 }
 
 function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[]): void {
+  if (!repairing(state)) state.repairParents.clear();
   for (const [root, activity] of state.treeActivity) {
     // Its last payload may have come another way (a graft): any tree in which the
     // dead peer was eager here may have lost its feed.
@@ -705,7 +746,8 @@ function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[
     if (next === undefined) continue;
     send(out, next, graftMessage(state, { ...activity.entry, root }, true));
     addEager(state, root, next);
-    // What the new parent announces to catch up is grafted on short timeouts.
+    state.repairParents.set(root, next);
+    // What the new parent announces to catch up is grafted at once, the rest on short timeouts.
     state.repairUntil = state.now + state.options.repairWindowMs;
   }
   for (const m of state.missing.values()) {
