@@ -317,7 +317,7 @@ function sendPrune(state: PlumtreeState, to: NodeName, root: NodeName, out: Plum
 function relinkAfterCrossedPrune(state: PlumtreeState, msg: MergeToken, out: PlumtreeEffect[]) {
   if (!state.sentPrunes.take(msg.root, msg.from, state.now) || !state.allMembers.has(msg.from))
     return;
-  send(out, msg.from, graftMessage(state, activityEntry(msg), true));
+  sendGraft(state, out, msg.from, activityEntry(msg), true);
 }
 
 /**
@@ -336,7 +336,7 @@ function relinkPruningParent(
   if (root === state.node || !state.allMembers.has(from)) return;
   const activity = state.treeActivity.get(root);
   if (activity?.entry === undefined || treeParent(state, activity) !== from) return;
-  send(out, from, graftMessage(state, activity.entry, true));
+  sendGraft(state, out, from, activity.entry, true);
   addEager(state, root, from);
 }
 
@@ -356,7 +356,7 @@ function keepAsTreePath(
   // this node fed by nobody. A link-only graft, after our copy on the same link,
   // makes it eager again once it has pruned.
   if (first !== undefined && first.from !== msg.from && state.allMembers.has(msg.from))
-    send(out, msg.from, graftMessage(state, activityEntry(msg), true));
+    sendGraft(state, out, msg.from, activityEntry(msg), true);
   addEager(state, msg.root, msg.from);
   const entry = first?.entry ?? activityEntry(msg);
   state.recent.set(key, { round: msg.round, from: msg.from, entry });
@@ -492,7 +492,7 @@ function staleChecked(
     return;
   }
   if (!state.options.delayedGraft) {
-    send(out, from, graftMessage(state, entry, false));
+    sendGraft(state, out, from, entry, false);
     addEager(state, entry.root, from);
     return;
   }
@@ -570,7 +570,7 @@ function optimize(
   const { root } = entry;
   if (!state.allMembers.has(grafted) || !state.sets.peers(root).eagers.has(pruned)) return;
   if (!state.sets.mayShape(root)) return;
-  send(out, grafted, graftMessage(state, entry, true));
+  sendGraft(state, out, grafted, entry, true);
   addEager(state, root, grafted);
   sendPrune(state, pruned, root, out);
   addLazy(state, root, pruned);
@@ -744,7 +744,7 @@ function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[
     // prune later while a missing one costs every payload until the next tick.
     const next = substituteParent(state, root);
     if (next === undefined) continue;
-    send(out, next, graftMessage(state, { ...activity.entry, root }, true));
+    sendGraft(state, out, next, { ...activity.entry, root }, true);
     addEager(state, root, next);
     state.repairParents.set(root, next);
     // What the new parent announces to catch up is grafted at once, the rest on short timeouts.
@@ -816,7 +816,7 @@ function graftTimerChecked(
     const link = offTreeLinkTarget(state, missing);
     if (link === undefined) return;
     const entry = { id: missing.id, handler: missing.handler, round: link.round, root: link.root };
-    send(out, link.peer, graftMessage(state, entry, true));
+    sendGraft(state, out, link.peer, entry, true);
     addEager(state, link.root, link.peer);
     state.offTreeLinks.linked(link.root, state.now);
     return;
@@ -827,7 +827,7 @@ function graftTimerChecked(
     return;
   }
   const entry = { id: missing.id, handler: missing.handler, round: next.round, root: next.root };
-  send(out, next.peer, graftMessage(state, entry, false));
+  sendGraft(state, out, next.peer, entry, false);
   addEager(state, next.root, next.peer);
   if (state.options.graftTimeouts === 'fitted') state.graftTiming.sent(key, next.peer, state.now);
   if (missing.announcers.length > 0) {
@@ -1059,7 +1059,7 @@ function reattach(state: PlumtreeState, root: NodeName, out: PlumtreeEffect[]): 
       ? alt.peer
       : substituteParent(state, root);
   if (next === undefined) return;
-  send(out, next, graftMessage(state, { ...activity.entry, root }, true));
+  sendGraft(state, out, next, { ...activity.entry, root }, true);
   addEager(state, root, next);
   if (delivery !== undefined && activity.key !== undefined) {
     state.recent.set(activity.key, {
@@ -1120,6 +1120,22 @@ function keyOf(state: PlumtreeState, handler: HandlerName, id: MessageId): strin
 
 function announcement(a: Announcement): Announcement {
   return { id: a.id, handler: a.handler, round: a.round, root: a.root };
+}
+
+/**
+ * Sends a graft for `entry`'s tree to `to`. It makes this node eager there again, so a
+ * prune sent to `to` before it no longer holds back the next one (one prune per link
+ * while on its way covers only the pushes that prune was answering).
+ */
+function sendGraft(
+  state: PlumtreeState,
+  out: PlumtreeEffect[],
+  to: NodeName,
+  entry: Announcement,
+  linkOnly: boolean,
+): void {
+  state.sentPrunes.forget(entry.root, to);
+  send(out, to, graftMessage(state, entry, linkOnly));
 }
 
 function graftMessage(state: PlumtreeState, entry: Announcement, linkOnly: boolean): WireMessage {

@@ -69,6 +69,11 @@ export class SentPrunes {
     if (record !== undefined) record.last = now;
   }
 
+  /** Forgets the prune for `root`'s tree sent to `peer`, if any. */
+  forget(root: NodeName, peer: NodeName): void {
+    this.sent.delete(this.keyOf(root, peer));
+  }
+
   get size(): number {
     return this.sent.size;
   }
