@@ -164,6 +164,7 @@ async function rawTree(ports: readonly number[]): Promise<void> {
 function countersByType(text: string): {
   sent: Record<string, number>;
   received: Record<string, number>;
+  events: Record<string, number>;
 } {
   const out = { sent: {} as Record<string, number>, received: {} as Record<string, number> };
   const re = /^plumtree_messages_(sent|received)_total\{type="([a-z_]+)"\} (\d+(?:\.\d+)?)$/gm;
@@ -171,7 +172,16 @@ function countersByType(text: string): {
     const dir = m[1] as 'sent' | 'received';
     out[dir][m[2] as string] = Number(m[3]);
   }
-  return out;
+  // Every other counter that tells what the protocol did besides sending: restarts,
+  // drops, connection closes and peer events, optimisations, duplicates.
+  const events: Record<string, number> = {};
+  const other = /^(plumtree_[a-z_]+_total)(\{[^}]*\})? (\d+(?:\.\d+)?)$/gm;
+  for (const m of text.matchAll(other)) {
+    const name = m[1] as string;
+    if (/messages_(sent|received)|channel_(bytes|frames)_/.test(name)) continue;
+    events[`${name}${m[2] ?? ''}`] = Number(m[3]);
+  }
+  return { ...out, events };
 }
 
 async function restartServer(name: string): Promise<void> {

@@ -61,6 +61,11 @@ export interface ClusterBenchOptions {
   readonly v8Flags: number;
   /** More flags for the nodes' `node` command line, space-separated (after `v8Flags`'s), e.g. `--node-flags "--max-semi-space-size=1"`. */
   readonly nodeFlags: string;
+  /**
+   * > 0: during `lat` and `tp`, every that many ms, read every node's eager set of the
+   * root's tree and report the links that changed (`treeChanges`): which links flap.
+   */
+  readonly traceTreeMs: number;
 }
 
 export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
@@ -85,6 +90,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   fittedGrafts: 0,
   v8Flags: 0,
   nodeFlags: '',
+  traceTreeMs: 0,
 };
 
 /** Compiles the nodes (see {@link compileNodeScript}) for this bench. */
@@ -268,19 +274,39 @@ export async function benchCluster(
     const rs = await all(alive(), (p) => p.ask({ cmd: 'metrics' }));
     const sent: Record<string, number> = {};
     const received: Record<string, number> = {};
-    for (const r of rs) {
-      for (const [k, v] of Object.entries(r.sent as Record<string, number>))
-        sent[k] = (sent[k] ?? 0) + v;
-      for (const [k, v] of Object.entries(r.received as Record<string, number>))
-        received[k] = (received[k] ?? 0) + v;
+    const events: Record<string, number> = {};
+    const prunesByNode: Record<string, number> = {};
+    alive().forEach((p, i) => {
+      const r = rs[i] as Record<string, Record<string, number>>;
+      for (const [k, v] of Object.entries(r.sent ?? {})) sent[k] = (sent[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(r.received ?? {})) received[k] = (received[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(r.events ?? {})) events[k] = (events[k] ?? 0) + v;
+      prunesByNode[p.name] = r.sent?.prune ?? 0;
+    });
+    return { sent, received, events, prunesByNode };
+  };
+
+  /**
+   * The totals once every frame sent has been read (sent equals received, summed over
+   * the cluster, for every type), or after 10 s. A node that fell behind still reads
+   * the duplicates of the phase before for a while; without this its prunes and
+   * duplicates would be charged to the next phase.
+   */
+  const quietTotals = async () => {
+    const deadline = now() + 10_000;
+    for (;;) {
+      const t = await controlTotals();
+      const types = new Set([...Object.keys(t.sent), ...Object.keys(t.received)]);
+      const quiet = [...types].every((k) => (t.sent[k] ?? 0) === (t.received[k] ?? 0));
+      if (quiet || now() > deadline) return { ...t, quiet };
+      await sleep(100);
     }
-    return { sent, received };
   };
 
   /** Frames sent per broadcast by type between two totals, and the redundancy of payloads. */
   const perBroadcast = (
-    a: Awaited<ReturnType<typeof controlTotals>>,
-    b: Awaited<ReturnType<typeof controlTotals>>,
+    a: Awaited<ReturnType<typeof quietTotals>>,
+    b: Awaited<ReturnType<typeof quietTotals>>,
     count: number,
     receivers: number,
   ) => {
@@ -292,10 +318,65 @@ export async function benchCluster(
       if (k !== 'broadcast') control += d;
     }
     const payloads = (b.received.broadcast ?? 0) - (a.received.broadcast ?? 0);
+    // What else happened meanwhile (summed over the nodes, non-zero only): a restart,
+    // a connection closed, a drop, a tree optimisation would explain extra frames.
+    const events: Record<string, number> = {};
+    for (const [k, v] of Object.entries(b.events)) {
+      const d = v - (a.events[k] ?? 0);
+      if (d !== 0) events[k] = d;
+    }
+    const prunesByNode: Record<string, number> = {};
+    for (const [k, v] of Object.entries(b.prunesByNode)) {
+      const d = v - (a.prunesByNode[k] ?? 0);
+      if (d !== 0) prunesByNode[k] = d;
+    }
+    const payloadsSent = (b.sent.broadcast ?? 0) - (a.sent.broadcast ?? 0);
     return {
+      events,
+      prunesByNode,
+      /** Payload frames sent and read per broadcast: equal unless a phase spilt over. */
+      payloadsSentPerBroadcast: round(payloadsSent / count, 3),
+      payloadsReceivedPerBroadcast: round(payloads / count, 3),
+      quiet: a.quiet && b.quiet,
       framesPerBroadcast: byType,
       controlPerBroadcast: round(control / count, 3),
       rmr: round(payloads / (count * receivers) - 1, 4),
+    };
+  };
+
+  /** While running, samples every node's eager set of the root's tree; returns the changes seen. */
+  const watchTree = () => {
+    if (o.traceTreeMs <= 0) return async () => undefined;
+    const t0 = now();
+    let last = new Map<string, string>();
+    const changes: string[] = [];
+    const flips: Record<string, number> = {};
+    let stopped = false;
+    let samples = 0;
+    const loop = (async () => {
+      while (!stopped) {
+        const seen = new Map<string, string>();
+        for (const p of alive()) {
+          const r = await p.ask({ cmd: 'peers', root: root.name });
+          seen.set(p.name, [...(r.eagers as string[])].sort().join(','));
+        }
+        samples++;
+        for (const [n, e] of seen) {
+          const before = last.get(n);
+          if (before !== undefined && before !== e) {
+            flips[n] = (flips[n] ?? 0) + 1;
+            if (changes.length < 60)
+              changes.push(`${round(now() - t0, 0)}ms ${n}: [${before}] -> [${e}]`);
+          }
+        }
+        last = seen;
+        await sleep(o.traceTreeMs);
+      }
+    })();
+    return async () => {
+      stopped = true;
+      await loop;
+      return { samples, flips, changes, final: Object.fromEntries(last) };
     };
   };
 
@@ -420,10 +501,10 @@ export async function benchCluster(
     await all(procs, (p) => p.ask({ cmd: 'restart' }));
     await membersEverywhere(procs);
     const initialTree = await tree();
-    const c0 = await controlTotals();
+    const c0 = await quietTotals();
     const first = await phase('first', 1, 0, false);
     await sleep(o.lazyTickPeriod + 200);
-    const c1 = await controlTotals();
+    const c1 = await quietTotals();
     const settledFirst = await tree();
 
     // warm-up (not counted): the code paths of a node in service, compiled
@@ -433,12 +514,14 @@ export async function benchCluster(
       await sleep(o.lazyTickPeriod + 200);
     }
 
-    const cLat = await controlTotals();
+    const cLat = await quietTotals();
 
     // lat: spaced broadcasts over the settled tree
+    const stopLatTrace = watchTree();
     const lat = await phase('lat', o.latCount, o.latIntervalMs, false);
     await sleep(o.lazyTickPeriod + 200);
-    const c2 = await controlTotals();
+    const latTree = await stopLatTrace();
+    const c2 = await quietTotals();
     const latMs = latencies(lat);
 
     // raw relay over the tree our nodes settled on
@@ -461,12 +544,15 @@ export async function benchCluster(
     const ours: Awaited<ReturnType<typeof phase>>[] = [];
     const raws: Awaited<ReturnType<typeof phase>>[] = [];
     let tpControl: ReturnType<typeof perBroadcast> | undefined;
+    const tpTrees: unknown[] = [];
     for (let r = 0; r < o.tpRounds; r++) {
       raws.push(await phase(`raw${r}`, o.tpCount, 0, true));
-      const a = await controlTotals();
+      const a = await quietTotals();
+      const stopTpTrace = watchTree();
       ours.push(await phase(`tp${r}`, o.tpCount, 0, false));
       await sleep(o.lazyTickPeriod + 200);
-      const b = await controlTotals();
+      tpTrees.push(await stopTpTrace());
+      const b = await quietTotals();
       tpControl ??= perBroadcast(a, b, o.tpCount, o.nodes - 1);
     }
     const tp = {
@@ -561,8 +647,13 @@ export async function benchCluster(
         allDelivered: lat.allDelivered,
         treeDepth: settled.depth,
         ...perBroadcast(cLat, c2, o.latCount, o.nodes - 1),
+        ...(latTree === undefined ? {} : { treeChanges: latTree }),
       },
-      tp: { ...tp, ...(tpControl ?? {}) },
+      tp: {
+        ...tp,
+        ...(tpControl ?? {}),
+        ...(o.traceTreeMs > 0 ? { treeChanges: tpTrees } : {}),
+      },
       raw,
       warmup,
       ratio: {
