@@ -8,7 +8,8 @@
  * `npm run bench -- soak [--minutes M] [--nodes N] [--rate W] [--keys K] [--json]`
  * (defaults 10 minutes, 8 nodes, 84 writes/s, 1000 keys); `--data-dir` gives every node
  * a data directory (fsync on), `--exchange-tick MS` sets the anti-entropy period.
- * `--heap-snapshots DIR` also writes heap snapshots of the nodes named by
+ * `--quiet-ms MS` sets how long writing stands still before each of the two readings
+ * (default 5000). `--heap-snapshots DIR` also writes heap snapshots of the nodes named by
  * `--snapshot-nodes a,b` (default n0) at half time and at the end, to compare
  * retainers; `--gc-samples` (diagnosis) forces a GC at every sample so the live heap
  * can be followed over time.
@@ -47,8 +48,10 @@ interface Memory {
 
 /** The acceptance bound of the soak: growth over the second half, per node. */
 const BOUND_MIB = 2;
-/** How long writing stands still before each of the two measurements of the second half. */
+/** How long writing stands still before each of the two measurements of the second half (default). */
 const QUIET_MS = 5000;
+/** The window, before each quiet point, of the windowed (diagnosis) growth figure. */
+const WINDOW_S = 120;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -194,6 +197,7 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
   const rate = option(args, 'rate', 84);
   const keyCount = option(args, 'keys', 1000);
   const exchangeTickMs = option(args, 'exchange-tick', 10_000);
+  const quietMs = option(args, 'quiet-ms', QUIET_MS);
   const snapshots = stringOption(args, 'heap-snapshots');
   const snapshotNodes = (stringOption(args, 'snapshot-nodes') ?? 'n0').split(',');
   // Diagnosis only: a full GC before every sample's heap reading gives the live heap
@@ -371,10 +375,13 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
     // every write is answered, and the nodes get QUIET_MS to drain what is in flight
     // between them. Otherwise the figure measures how far behind a loaded node happens
     // to be at that instant (queued frames, pending calls), not what it keeps.
+    // When each quiet point began (seconds since writes began), for the windowed figures.
+    const writingStopped: number[] = [];
     const quiet = async (): Promise<void> => {
       paused = true;
+      writingStopped.push((Date.now() - t0) / 1000);
       while (inFlight > 0) await sleep(50);
-      await sleep(QUIET_MS);
+      await sleep(quietMs);
     };
     await sleep(durationMs / 2);
     const pauseFrom = Date.now();
@@ -424,6 +431,18 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
 
     const halfStart = halfSample;
     const mid = samples.filter((s) => s.t >= halfStart.t && s.t <= end.t);
+    // Diagnosis beside the two-point figure: RSS under load swings with V8's collection
+    // cycle (several MiB, about every half minute here), so a single reading lands
+    // anywhere on it. The median of the samples taken while writing in the last
+    // WINDOW_S seconds before each quiet point spans a few cycles.
+    const windowS = Math.min(WINDOW_S, durationMs / 4000);
+    const writingWindow = (stop: number) =>
+      samples.filter((s) => s.t > stop - windowS && s.t <= stop && s.liveHeapMiB === undefined);
+    const halfWindow = writingWindow(writingStopped[0] ?? 0);
+    const endWindow = writingWindow(writingStopped[1] ?? 0);
+    const writingSecondHalf = mid.filter(
+      (s) => s.liveHeapMiB === undefined && s.t <= (writingStopped[1] ?? end.t),
+    );
     const perNode = nodes.map((n, j) => {
       const xs = mid.map((s) => s.t / 60);
       const rssGrowth = round((end.rssMiB[j] as number) - (halfStart.rssMiB[j] as number));
@@ -443,6 +462,14 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
             mid.map((s) => s.rssMiB[j] as number),
           ),
           2,
+        ),
+        secondHalfRssWindowMedianGrowthMiB: round(
+          median(endWindow.map((s) => s.rssMiB[j] as number)) -
+            median(halfWindow.map((s) => s.rssMiB[j] as number)),
+        ),
+        secondHalfRssRangeMiB: round(
+          Math.max(...writingSecondHalf.map((s) => s.rssMiB[j] as number)) -
+            Math.min(...writingSecondHalf.map((s) => s.rssMiB[j] as number)),
         ),
         liveHeapHalfMiB: halfStart.liveHeapMiB?.[j],
         liveHeapEndMiB: end.liveHeapMiB?.[j],
@@ -494,6 +521,12 @@ export async function benchSoak(args: readonly string[] = []): Promise<Record<st
       secondHalfRssGrowthMiBMedian: round(median(growth)),
       secondHalfHeapGrowthMiBMax: Math.max(...heapGrowth),
       secondHalfHeapGrowthMiBMedian: round(median(heapGrowth), 2),
+      quietMs,
+      windowS,
+      secondHalfRssWindowMedianGrowthMiBMax: Math.max(
+        ...perNode.map((p) => p.secondHalfRssWindowMedianGrowthMiB),
+      ),
+      secondHalfRssRangeMiBMax: Math.max(...perNode.map((p) => p.secondHalfRssRangeMiB)),
       nodeLaunch: { compiled: !fromSource, execArgv: launch.execArgv, env: launch.env },
       ...(alt !== undefined ? { oddNodesLaunch: { execArgv: alt.execArgv, env: alt.env } } : {}),
       loadAverage: {
@@ -547,6 +580,7 @@ export function describeSoak(r: Record<string, unknown>): string {
     `${r.nodes} nodes, ${r.minutes} min, ${r.writes} writes acknowledged (${r.writesPerSec}/s, ${r.failedWrites} failed, ${r.skippedWrites} skipped) over ${r.keys} keys`,
     `after the last write: ${r.lostOrDisagreeing} key copies lost or different (${r.olderThanAcknowledged} older than acknowledged), ${r.nodesDisagreeing} nodes disagreeing (checked for ${r.convergeMs} ms)`,
     `growth over the second half (bound ${r.boundMiB} MiB per node): RSS max ${r.secondHalfRssGrowthMiBMax} MiB, median ${r.secondHalfRssGrowthMiBMedian} MiB; live heap max ${r.secondHalfHeapGrowthMiBMax} MiB, median ${r.secondHalfHeapGrowthMiBMedian} MiB; every node within: ${r.everyNodeWithinBound ? 'yes' : 'no'}`,
+    `diagnosis: RSS median over the last ${r.windowS} s of writing before each quiet point, growth max ${r.secondHalfRssWindowMedianGrowthMiBMax} MiB; RSS range while writing in the second half, max ${r.secondHalfRssRangeMiBMax} MiB`,
     '',
     'node  rss start  half    end  2nd half  slope/min  live heap half    end  2nd half  within',
     ...perNode.map(
