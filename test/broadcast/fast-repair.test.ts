@@ -120,23 +120,6 @@ describe('fast repair when a peer goes down', () => {
     expect(ofType(effects, 'setTimer').map((t) => t.delayMs)).toEqual([40]);
   });
 
-  it("during the repair window the new parent's catch-up is grafted at once", () => {
-    // b fed tree e here; e itself becomes the parent and announces what b swallowed
-    const s = makeState({ options: { repairGraftTimeout: 40 } });
-    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
-    down(s, 'b', 0);
-    const effects = announce(s, 'e', [entry({ id: 'lost', round: 0 })], false, 10);
-    expect(ofType(effects, 'setTimer').map((t) => t.delayMs)).toEqual([0]);
-  });
-
-  it("after the repair window the new parent's announcements wait the normal timeout", () => {
-    const s = makeState({ options: { graftTimeout1: 500, repairWindowMs: 100 } });
-    deliver(s, broadcastMsg({ from: 'b', root: 'e' }), true);
-    down(s, 'b', 0);
-    const effects = announce(s, 'e', [entry({ id: 'lost', round: 0 })], false, 150);
-    expect(ofType(effects, 'setTimer').map((t) => t.delayMs)).toEqual([500]);
-  });
-
   it('a node that re-parented nothing keeps the normal graft timeout', () => {
     const s = makeState({ options: { graftTimeout1: 500 } });
     down(s, 'c', 0);

@@ -37,41 +37,12 @@ describe('a duplicate over what is left of the tree is kept, not pruned', () => 
 
   it('after the first copy’s sender pruned this node, the next copy’s sender stays eager', () => {
     // The prune crossed b's payload: b no longer pushes here, c's link is what is left.
-    // (d's later payload made d the tree's parent here, so b's prune is not answered.)
     const s = makeState();
     deliver(s, broadcastMsg({ from: 'b' }), true);
-    deliver(s, broadcastMsg({ from: 'd', id: 'm2' }), true);
     step(s, { type: 'receive', from: 'b', msg: { type: 'prune', root: 'e', from: 'b' } }, 0);
     const effects = deliver(s, broadcastMsg({ from: 'c' }), false);
     expect(sent(effects, 'prune')).toEqual([]);
     expect(getPeers(s, 'e').eagers).toContain('c');
-  });
-
-  it('the kept sender, which reads our copy as a duplicate, is sent a link-only graft after it', () => {
-    const s = makeState();
-    deliver(s, broadcastMsg({ from: 'b' }), true);
-    deliver(s, broadcastMsg({ from: 'd', id: 'm2' }), true);
-    step(s, { type: 'receive', from: 'b', msg: { type: 'prune', root: 'e', from: 'b' } }, 0);
-    const grafts = sent(deliver(s, broadcastMsg({ from: 'c' }), false), 'graft');
-    expect(grafts.map(([to, m]) => [to, m.id, m.linkOnly])).toEqual([['c', 'm1', true]]);
-  });
-
-  it('a prune from the tree’s parent is answered with a link-only graft and it stays eager', () => {
-    // b pushed the latest payload here: its prune answers a copy of ours that crossed it
-    const s = makeState();
-    deliver(s, broadcastMsg({ from: 'b' }), true);
-    const msg = { type: 'prune', root: 'e', from: 'b' } as const;
-    const grafts = sent(step(s, { type: 'receive', from: 'b', msg }, 0), 'graft');
-    expect(grafts.map(([to, m]) => [to, m.id, m.linkOnly])).toEqual([['b', 'm1', true]]);
-    expect(getPeers(s, 'e').eagers).toContain('b');
-  });
-
-  it('a prune from a peer that is not the tree’s parent only makes it lazy', () => {
-    const s = makeState();
-    deliver(s, broadcastMsg({ from: 'b' }), true);
-    const msg = { type: 'prune', root: 'e', from: 'c' } as const;
-    expect(sent(step(s, { type: 'receive', from: 'c', msg }, 0), 'graft')).toEqual([]);
-    expect(getPeers(s, 'e').lazys).toContain('c');
   });
 
   it('a third copy after the kept one prunes its sender as usual', () => {

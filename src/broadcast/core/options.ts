@@ -113,8 +113,7 @@ export interface PlumtreeOptions {
    * Act on a peer reported down at once rather than at the next lazy tick: trees
    * whose eager parent it was get a new one (a link-only graft to a live lazy peer,
    * the root itself when it is a live member; the new parent announces at once what
-   * followed the last payload the graft names, which this node grafts at once),
-   * missing messages are grafted from
+   * followed the last payload the graft names), missing messages are grafted from
    * their live announcers, announcements owed are sent now, and a node that
    * re-parented grafts after `repairGraftTimeout` only, for `repairWindowMs`.
    * Off: a down peer only re-links the ring (as before). Default on.

@@ -219,7 +219,6 @@ function receive(state: PlumtreeState, from: NodeName, msg: WireMessage, out: Pl
       return;
     case 'prune':
       addLazy(state, msg.root, from);
-      relinkPruningParent(state, msg.root, from, out);
       return;
     case 'i_have':
       for (const entry of msg.entries) {
@@ -268,15 +267,11 @@ function merged(state: PlumtreeState, msg: MergeToken, isNew: boolean, out: Plum
     // says nothing about the link, and pruning it could cut the node off again.
     if (repairing(state)) return;
     if (duplicateIsTreePath(state, key, msg.root, msg.from)) {
-      keepAsTreePath(state, key, msg, out);
+      keepAsTreePath(state, key, msg);
       return;
     }
     addLazy(state, msg.root, msg.from);
-    // A peer that falls behind reads our prune only after the pushes queued before it:
-    // each of them arrives here as a duplicate, and one prune is enough for all.
-    if (state.sentPrunes.inFlight(msg.root, msg.from, state.now))
-      state.sentPrunes.repeated(msg.root, msg.from, state.now);
-    else sendPrune(state, msg.from, msg.root, out);
+    sendPrune(state, msg.from, msg.root, out);
     return;
   }
   metric(out, { kind: 'delivered', handler: msg.handler });
@@ -317,48 +312,16 @@ function sendPrune(state: PlumtreeState, to: NodeName, root: NodeName, out: Plum
 function relinkAfterCrossedPrune(state: PlumtreeState, msg: MergeToken, out: PlumtreeEffect[]) {
   if (!state.sentPrunes.take(msg.root, msg.from, state.now) || !state.allMembers.has(msg.from))
     return;
-  sendGraft(state, out, msg.from, activityEntry(msg), true);
-}
-
-/**
- * `from`, whose push was the latest new payload of `root`'s tree here (this node's
- * parent there), pruned this node: a copy we pushed it crossed its push to us. Its
- * prune would leave this node fed by nobody in that tree (our other links pruned
- * theirs for its copies), so a link-only graft naming that payload makes the link
- * eager again on both sides, as {@link relinkAfterCrossedPrune} does from the other end.
- */
-function relinkPruningParent(
-  state: PlumtreeState,
-  root: NodeName,
-  from: NodeName,
-  out: PlumtreeEffect[],
-): void {
-  if (root === state.node || !state.allMembers.has(from)) return;
-  const activity = state.treeActivity.get(root);
-  if (activity?.entry === undefined || treeParent(state, activity) !== from) return;
-  sendGraft(state, out, from, activity.entry, true);
-  addEager(state, root, from);
+  send(out, msg.from, graftMessage(state, activityEntry(msg), true));
 }
 
 /**
  * The duplicate's sender stays eager and becomes the delivery later copies of this
  * message are judged against (see {@link duplicateIsTreePath}).
  */
-function keepAsTreePath(
-  state: PlumtreeState,
-  key: string,
-  msg: MergeToken,
-  out: PlumtreeEffect[],
-): void {
-  const first = state.recent.get(key);
-  // The first copy's sender pruned us, and we pushed this message on to `from` too:
-  // our copy reaches it as a duplicate and it prunes us in turn, which would leave
-  // this node fed by nobody. A link-only graft, after our copy on the same link,
-  // makes it eager again once it has pruned.
-  if (first !== undefined && first.from !== msg.from && state.allMembers.has(msg.from))
-    sendGraft(state, out, msg.from, activityEntry(msg), true);
+function keepAsTreePath(state: PlumtreeState, key: string, msg: MergeToken): void {
   addEager(state, msg.root, msg.from);
-  const entry = first?.entry ?? activityEntry(msg);
+  const entry = state.recent.get(key)?.entry ?? activityEntry(msg);
   state.recent.set(key, { round: msg.round, from: msg.from, entry });
 }
 
@@ -492,7 +455,7 @@ function staleChecked(
     return;
   }
   if (!state.options.delayedGraft) {
-    sendGraft(state, out, from, entry, false);
+    send(out, from, graftMessage(state, entry, false));
     addEager(state, entry.root, from);
     return;
   }
@@ -546,10 +509,7 @@ function trackMissing(
   if (first) {
     const timerKey = state.missing.get(key)?.timerKey;
     if (timerKey !== undefined) {
-      // The catch-up of the peer re-parented to names what the dead parent swallowed:
-      // nothing else is bringing it, so waiting only delays the whole subtree.
-      const catchUp = repairing(state) && state.repairParents.get(entry.root) === from;
-      out.push({ type: 'setTimer', key: timerKey, delayMs: catchUp ? 0 : graftDelay(state, 1) });
+      out.push({ type: 'setTimer', key: timerKey, delayMs: graftDelay(state, 1) });
     }
   }
 }
@@ -570,7 +530,7 @@ function optimize(
   const { root } = entry;
   if (!state.allMembers.has(grafted) || !state.sets.peers(root).eagers.has(pruned)) return;
   if (!state.sets.mayShape(root)) return;
-  sendGraft(state, out, grafted, entry, true);
+  send(out, grafted, graftMessage(state, entry, true));
   addEager(state, root, grafted);
   sendPrune(state, pruned, root, out);
   addLazy(state, root, pruned);
@@ -734,7 +694,6 @@ function substituteParent(state: PlumtreeState, root: NodeName): NodeName | unde
 }
 
 function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[]): void {
-  if (!repairing(state)) state.repairParents.clear();
   for (const [root, activity] of state.treeActivity) {
     // Its last payload may have come another way (a graft): any tree in which the
     // dead peer was eager here may have lost its feed.
@@ -744,10 +703,9 @@ function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[
     // prune later while a missing one costs every payload until the next tick.
     const next = substituteParent(state, root);
     if (next === undefined) continue;
-    sendGraft(state, out, next, { ...activity.entry, root }, true);
+    send(out, next, graftMessage(state, { ...activity.entry, root }, true));
     addEager(state, root, next);
-    state.repairParents.set(root, next);
-    // What the new parent announces to catch up is grafted at once, the rest on short timeouts.
+    // What the new parent announces to catch up is grafted on short timeouts.
     state.repairUntil = state.now + state.options.repairWindowMs;
   }
   for (const m of state.missing.values()) {
@@ -816,7 +774,7 @@ function graftTimerChecked(
     const link = offTreeLinkTarget(state, missing);
     if (link === undefined) return;
     const entry = { id: missing.id, handler: missing.handler, round: link.round, root: link.root };
-    sendGraft(state, out, link.peer, entry, true);
+    send(out, link.peer, graftMessage(state, entry, true));
     addEager(state, link.root, link.peer);
     state.offTreeLinks.linked(link.root, state.now);
     return;
@@ -827,7 +785,7 @@ function graftTimerChecked(
     return;
   }
   const entry = { id: missing.id, handler: missing.handler, round: next.round, root: next.root };
-  sendGraft(state, out, next.peer, entry, false);
+  send(out, next.peer, graftMessage(state, entry, false));
   addEager(state, next.root, next.peer);
   if (state.options.graftTimeouts === 'fitted') state.graftTiming.sent(key, next.peer, state.now);
   if (missing.announcers.length > 0) {
@@ -1059,7 +1017,7 @@ function reattach(state: PlumtreeState, root: NodeName, out: PlumtreeEffect[]): 
       ? alt.peer
       : substituteParent(state, root);
   if (next === undefined) return;
-  sendGraft(state, out, next, { ...activity.entry, root }, true);
+  send(out, next, graftMessage(state, { ...activity.entry, root }, true));
   addEager(state, root, next);
   if (delivery !== undefined && activity.key !== undefined) {
     state.recent.set(activity.key, {
@@ -1120,22 +1078,6 @@ function keyOf(state: PlumtreeState, handler: HandlerName, id: MessageId): strin
 
 function announcement(a: Announcement): Announcement {
   return { id: a.id, handler: a.handler, round: a.round, root: a.root };
-}
-
-/**
- * Sends a graft for `entry`'s tree to `to`. It makes this node eager there again, so a
- * prune sent to `to` before it no longer holds back the next one (one prune per link
- * while on its way covers only the pushes that prune was answering).
- */
-function sendGraft(
-  state: PlumtreeState,
-  out: PlumtreeEffect[],
-  to: NodeName,
-  entry: Announcement,
-  linkOnly: boolean,
-): void {
-  state.sentPrunes.forget(entry.root, to);
-  send(out, to, graftMessage(state, entry, linkOnly));
 }
 
 function graftMessage(state: PlumtreeState, entry: Announcement, linkOnly: boolean): WireMessage {

@@ -14,8 +14,7 @@ export class SentPrunes {
   // Keyed by a number made of the two names' ids, not by a string built per call:
   // a 1,000-node burst records and looks up millions of prunes, and every built key
   // was a new string to hash and collect.
-  // Per link, when the prune went and when the last duplicate it answers arrived.
-  private readonly sent = new Map<number | string, { readonly at: number; last: number }>();
+  private readonly sent = new Map<number | string, number>();
   private readonly ids = new Map<NodeName, number>();
 
   constructor(
@@ -27,7 +26,7 @@ export class SentPrunes {
   record(root: NodeName, peer: NodeName, now: number): void {
     const k = this.keyOf(root, peer);
     this.sent.delete(k);
-    this.sent.set(k, { at: now, last: now });
+    this.sent.set(k, now);
     if (this.sent.size <= this.capacity) return;
     for (const oldest of this.sent.keys()) {
       this.sent.delete(oldest);
@@ -44,34 +43,10 @@ export class SentPrunes {
    */
   take(root: NodeName, peer: NodeName, now: number): boolean {
     const k = this.keyOf(root, peer);
-    const record = this.sent.get(k);
-    if (record === undefined) return false;
+    const at = this.sent.get(k);
+    if (at === undefined) return false;
     this.sent.delete(k);
-    return now - record.last <= this.windowMs;
-  }
-
-  /**
-   * Whether a prune for `root`'s tree went to `peer` within the window before `now`,
-   * and the peer pushed nothing new here since: its payloads still arriving were sent
-   * before it read that prune. Keeps the record.
-   */
-  inFlight(root: NodeName, peer: NodeName, now: number): boolean {
-    const record = this.sent.get(this.keyOf(root, peer));
-    return record !== undefined && now - record.at <= this.windowMs;
-  }
-
-  /**
-   * A duplicate from `peer` was answered by the prune on its way rather than a new
-   * one: a payload crossing it is judged from now, as if a prune had gone now.
-   */
-  repeated(root: NodeName, peer: NodeName, now: number): void {
-    const record = this.sent.get(this.keyOf(root, peer));
-    if (record !== undefined) record.last = now;
-  }
-
-  /** Forgets the prune for `root`'s tree sent to `peer`, if any. */
-  forget(root: NodeName, peer: NodeName): void {
-    this.sent.delete(this.keyOf(root, peer));
+    return now - at <= this.windowMs;
   }
 
   get size(): number {

@@ -89,11 +89,6 @@ export interface PlumtreeState {
   readonly acks: Map<NodeName, PendingAcks>;
   /** Until when (core clock) repair runs fast after a peer went down (`fastRepair`). */
   repairUntil: number;
-  /**
-   * Per tree, the peer this node re-parented to at the last `peerDown` (`fastRepair`):
-   * what it announces during the repair window is what the dead parent swallowed.
-   */
-  readonly repairParents: Map<NodeName, NodeName>;
   /** Round trips of grafts, for fitted graft timeouts. */
   readonly graftTiming: GraftTiming;
 }
@@ -226,7 +221,6 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     unansweredSince: new Map(),
     acks: new Map(),
     repairUntil: Number.NEGATIVE_INFINITY,
-    repairParents: new Map(),
     graftTiming: new GraftTiming(),
   };
 }
