@@ -320,16 +320,8 @@ export async function benchCluster(
     const payloads = (b.received.broadcast ?? 0) - (a.received.broadcast ?? 0);
     // What else happened meanwhile (summed over the nodes, non-zero only): a restart,
     // a connection closed, a drop, a tree optimisation would explain extra frames.
-    const events: Record<string, number> = {};
-    for (const [k, v] of Object.entries(b.events)) {
-      const d = v - (a.events[k] ?? 0);
-      if (d !== 0) events[k] = d;
-    }
-    const prunesByNode: Record<string, number> = {};
-    for (const [k, v] of Object.entries(b.prunesByNode)) {
-      const d = v - (a.prunesByNode[k] ?? 0);
-      if (d !== 0) prunesByNode[k] = d;
-    }
+    const events = nonZeroChanges(a.events, b.events);
+    const prunesByNode = nonZeroChanges(a.prunesByNode, b.prunesByNode);
     const payloadsSent = (b.sent.broadcast ?? 0) - (a.sent.broadcast ?? 0);
     return {
       events,
@@ -694,6 +686,19 @@ export async function benchCluster(
       }),
     );
   }
+}
+
+/** `after - before` per key, keeping only the keys that changed. */
+function nonZeroChanges(
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) {
+    const d = v - (before[k] ?? 0);
+    if (d !== 0) out[k] = d;
+  }
+  return out;
 }
 
 /** Reads `--nodes N` style flags into options. */

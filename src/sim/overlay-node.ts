@@ -256,12 +256,8 @@ export class OverlayNode implements SimNode<OverlayMessage> {
       this.plumtree.timer(plumtreeKey);
       return;
     }
-    if (key.startsWith(MEMBERSHIP_TIMER)) {
-      const typed = MEMBERSHIP_TIMERS[key.slice(MEMBERSHIP_TIMER.length) as HyParViewTimer['type']];
-      if (typed !== undefined) this.feedMembership({ type: 'timer', key: typed });
-    } else if (key.startsWith(PLUMTREE_TIMER)) {
-      this.plumtree.timer(key.slice(PLUMTREE_TIMER.length));
-    }
+    // the core's per-message timers (grafts), named by message
+    if (key.startsWith(PLUMTREE_TIMER)) this.plumtree.timer(key.slice(PLUMTREE_TIMER.length));
   }
 
   private feedMembership(event: HyParViewEvent<SimPeer>): void {
