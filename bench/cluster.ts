@@ -38,6 +38,8 @@ export interface ClusterBenchOptions {
   readonly phaseTimeoutMs: number;
   /** Node number (1 = the root) to run under `--cpu-prof`, written to `<tmpdir>/plumtree-cluster-prof-n<k>/` on stop; 0 = none. */
   readonly profileNode: number;
+  /** Sampling interval of `profileNode`'s profiler in µs (V8's default: 1000); smaller resolves short frames. */
+  readonly profileIntervalUs: number;
   /**
    * 1: compile the nodes to JavaScript first and run them on plain node, as a deployed
    * node runs (the TypeScript loader alone costs about 34 MiB of RSS per process);
@@ -82,6 +84,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   idleMs: 10_000,
   phaseTimeoutMs: 30_000,
   profileNode: 0,
+  profileIntervalUs: 1000,
   build: 1,
   idleOnly: 0,
   profileIdle: 0,
@@ -228,7 +231,10 @@ export async function benchCluster(
   for (let k = 1; k <= o.nodes; k++) {
     // one profile per thread (the loader has its own), in a directory named for the node
     const profDir = join(tmpdir(), `plumtree-cluster-prof-n${k}`);
-    const prof = k === o.profileNode ? ['--cpu-prof', '--cpu-prof-dir', profDir] : [];
+    const prof =
+      k === o.profileNode
+        ? ['--cpu-prof', '--cpu-prof-dir', profDir, `--cpu-prof-interval=${o.profileIntervalUs}`]
+        : [];
     const child = fork(script, [], {
       execArgv: [...v8Flags, ...loader, ...prof],
       stdio: 'inherit',
