@@ -33,6 +33,8 @@ export type NodeCommand =
       readonly lazyTickPeriod: number;
       /** Graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`); fixed (the default) otherwise. */
       readonly fittedGrafts?: boolean;
+      /** The core's `optimizationThreshold`; the core's default when absent. */
+      readonly optimizationThreshold?: number;
     }
   | { readonly cmd: 'members' }
   | { readonly cmd: 'restart' }
@@ -207,7 +209,12 @@ async function answer(c: NodeCommand): Promise<Record<string, unknown>> {
         broadcast: {
           handlers: [handler],
           lazyTickPeriod: c.lazyTickPeriod,
-          options: { graftTimeouts: c.fittedGrafts === true ? 'fitted' : 'fixed' },
+          options: {
+            graftTimeouts: c.fittedGrafts === true ? 'fitted' : 'fixed',
+            ...(c.optimizationThreshold === undefined
+              ? {}
+              : { optimizationThreshold: c.optimizationThreshold }),
+          },
         },
         ...(c.join ? { join: [c.join] } : {}),
       });

@@ -56,6 +56,8 @@ export interface ClusterBenchOptions {
   readonly joinBatch: number;
   /** 1: graft timeouts fitted to round trips (`graftTimeouts: 'fitted'`); 0: fixed (the default). */
   readonly fittedGrafts: number;
+  /** The core's `optimizationThreshold` on every node; -1: the core's default. */
+  readonly optimizationThreshold: number;
   /**
    * 1: start the nodes with `RECOMMENDED_V8_FLAGS`, as a deployed node runs; 0: with
    * V8's defaults (the figures recorded before the flags existed).
@@ -91,6 +93,7 @@ export const CLUSTER_DEFAULTS: ClusterBenchOptions = {
   settleMs: 3_000,
   joinBatch: 0,
   fittedGrafts: 0,
+  optimizationThreshold: -1,
   v8Flags: 0,
   nodeFlags: '',
   traceTreeMs: 0,
@@ -457,6 +460,8 @@ export async function benchCluster(
 
   try {
     await Promise.all(procs.map((p) => p.ready));
+    const threshold =
+      o.optimizationThreshold >= 0 ? { optimizationThreshold: o.optimizationThreshold } : {};
     // formation: from the first start until every broadcast server sees everyone
     const t0 = now();
     const port = (
@@ -465,6 +470,7 @@ export async function benchCluster(
         name: root.name,
         lazyTickPeriod: o.lazyTickPeriod,
         fittedGrafts: o.fittedGrafts === 1,
+        ...threshold,
       })
     ).port as number;
     const batch = o.joinBatch > 0 ? o.joinBatch : others.length;
@@ -478,6 +484,7 @@ export async function benchCluster(
           join: `127.0.0.1:${o.joinBatch > 0 ? joinPorts[(b + i) % joinPorts.length] : port}`,
           lazyTickPeriod: o.lazyTickPeriod,
           fittedGrafts: o.fittedGrafts === 1,
+          ...threshold,
         }),
       );
       for (const r of started) joinPorts.push(r.port as number);
