@@ -70,6 +70,9 @@ scenarios: ${scenarioNames.join(', ')}
   --contacts C   bootstrap: every node joins through n0 (default); random: through a
                  random node that joined before it (for runs of 100,000 nodes)
   --new-root-seed S  Plumtree's newRootSeed: nearest (default here), learned or common
+repair: the cluster benchmark's kill phase in simulated time (full membership, the
+  node's core defaults, a broadcast from n0 every 4 ms, the root's largest eager
+  subtree killed 1 s in): worst extra delay and deliveries later than 100 ms
 plots: runs the scenarios on every size and seed, writes the SVG plots to --out
   and prints the markdown tables of docs/simulation.md; --large N adds the N-node
   single run (default 10000, 0 skips it)

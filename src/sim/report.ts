@@ -1,5 +1,6 @@
 import type { RoundMetrics } from './round-metrics.js';
 import type { FailureCase, FailuresResult, Reliability } from './scenario-failures.js';
+import type { RepairResult } from './scenario-repair.js';
 import type { RoundsResult } from './scenario-rounds.js';
 import type { ScenarioResult } from './scenarios.js';
 
@@ -12,11 +13,23 @@ export function formatResult(result: ScenarioResult): string {
       return formatRounds(result);
     case 'failures':
       return formatFailures(result);
+    case 'repair':
+      return formatRepair(result);
     default: {
       const never: never = result;
       throw new Error(`unknown result ${JSON.stringify(never)}`);
     }
   }
+}
+
+function formatRepair(r: RepairResult): string {
+  const late = Object.entries(r.late100ByNode)
+    .map(([n, k]) => `${n} ${k}`)
+    .join(', ');
+  return [
+    `repair: ${r.nodes} nodes, seed ${r.seed}, killed ${r.victim} at ${r.timing.killAtMs} ms`,
+    `baseline ${r.baselineMs} ms; worst extra delay ${r.maxExtraMs} ms; later than 100 ms: ${r.late100} (${late}); all delivered: ${r.allDelivered}`,
+  ].join('\n');
 }
 
 function formatRounds(r: RoundsResult): string {

@@ -1,15 +1,16 @@
 import { type FailuresResult, runFailures } from './scenario-failures.js';
+import { type RepairResult, runRepair } from './scenario-repair.js';
 import { type RoundsResult, runRoundScenario } from './scenario-rounds.js';
 import { defaultScenarioSettings, type ScenarioSettings } from './scenario-settings.js';
 
 /** Every scenario the simulator runs, as named on the command line. */
-export const scenarioNames = ['single', 'random', 'burst', 'failures'] as const;
+export const scenarioNames = ['single', 'random', 'burst', 'failures', 'repair'] as const;
 
 /** One of {@link scenarioNames}. */
 export type ScenarioName = (typeof scenarioNames)[number];
 
 /** The outcome of any scenario; `scenario` tells which. */
-export type ScenarioResult = RoundsResult | FailuresResult;
+export type ScenarioResult = RoundsResult | FailuresResult | RepairResult;
 
 /** Whether `name` is a scenario. */
 export function isScenarioName(name: string): name is ScenarioName {
@@ -30,6 +31,8 @@ export function runScenario(
       return runRoundScenario(name, nodes, seed, settings);
     case 'failures':
       return runFailures(nodes, seed, settings);
+    case 'repair':
+      return runRepair(nodes, seed);
     default: {
       const never: never = name;
       throw new Error(`unknown scenario ${String(never)}`);

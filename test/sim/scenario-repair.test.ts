@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../src/sim/cli-args.js';
+import { formatResult } from '../../src/sim/report.js';
+import { runRepair } from '../../src/sim/scenario-repair.js';
+
+describe('the repair scenario (the cluster benchmark kill phase, simulated)', () => {
+  it('gives the same result for the same seed', () => {
+    expect(runRepair(8, 3)).toEqual(runRepair(8, 3));
+  });
+
+  it('kills an eager child of the root and delivers every message to every survivor by the end', () => {
+    const r = runRepair(8, 0);
+    expect(r.victim).toMatch(/^n[1-7]$/);
+    expect(r.allDelivered).toBe(true);
+    expect(r.baselineMs).toBeGreaterThan(0);
+  });
+
+  it('reports late deliveries for every survivor and none for the victim or the root', () => {
+    const r = runRepair(8, 1);
+    const survivors = Object.keys(r.late100ByNode).sort();
+    expect(survivors).toHaveLength(6);
+    expect(survivors).not.toContain(r.victim);
+    expect(survivors).not.toContain('n0');
+    expect(r.late100).toBe(Object.values(r.late100ByNode).reduce((a, b) => a + b, 0));
+  });
+
+  it('counts a message later than 100 ms past the baseline both in late100 and in the worst extra delay', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const r = runRepair(8, seed);
+      expect(r.late100 > 0, `seed ${seed}`).toBe(r.maxExtraMs > 100);
+    }
+  });
+
+  it('is a scenario of the sim command line, with a one-line report', () => {
+    expect(parseCliArgs(['repair', '--nodes', '16', '--seed', '5'])).toMatchObject({
+      kind: 'run',
+      scenario: 'repair',
+      nodes: 16,
+      seed: 5,
+    });
+    expect(formatResult(runRepair(4, 0))).toMatch(/^repair: 4 nodes, seed 0, killed n\d/);
+  });
+});
