@@ -31,6 +31,23 @@ describe('the repair scenario (the cluster benchmark kill phase, simulated)', ()
     }
   });
 
+  it('repairs within 150 ms the seeds that once left a node unfed for a lazy tick plus graftTimeout1', () => {
+    // 20, 41: a swap crossed by the old parent's copies; 183: a re-parented node; at
+    // 16 nodes 94, 95: a root pruning the copies of a catch-up, a feeder's prune.
+    const cases: Array<[number, number]> = [
+      [8, 20],
+      [8, 41],
+      [8, 183],
+      [16, 94],
+      [16, 95],
+    ];
+    for (const [nodes, seed] of cases) {
+      const r = runRepair(nodes, seed);
+      expect(r.maxExtraMs, `${nodes} nodes, seed ${seed}`).toBeLessThanOrEqual(150);
+      expect(r.allDelivered).toBe(true);
+    }
+  });
+
   it('is a scenario of the sim command line, with a one-line report', () => {
     expect(parseCliArgs(['repair', '--nodes', '16', '--seed', '5'])).toMatchObject({
       kind: 'run',

@@ -19,6 +19,7 @@ import type {
   NodeName,
   WireMessage,
 } from './messages.js';
+import type { MissingMessage } from './missing-messages.js';
 import { nearestSeed } from './nearest-seed.js';
 import { offTreeLinkTarget } from './off-tree-links.js';
 import {
@@ -219,6 +220,7 @@ function receive(state: PlumtreeState, from: NodeName, msg: WireMessage, out: Pl
       return;
     case 'prune':
       addLazy(state, msg.root, from);
+      reattachAfterFeederPrune(state, msg.root, from, out);
       return;
     case 'i_have':
       for (const entry of msg.entries) {
@@ -312,7 +314,7 @@ function sendPrune(state: PlumtreeState, to: NodeName, root: NodeName, out: Plum
 function relinkAfterCrossedPrune(state: PlumtreeState, msg: MergeToken, out: PlumtreeEffect[]) {
   if (!state.sentPrunes.take(msg.root, msg.from, state.now) || !state.allMembers.has(msg.from))
     return;
-  send(out, msg.from, graftMessage(state, activityEntry(msg), true));
+  sendLinkGraft(state, msg.from, activityEntry(msg), out);
 }
 
 /**
@@ -350,10 +352,12 @@ function push(
     from: state.node,
     ...(seed === undefined ? {} : { seed }),
   };
-  // While re-parented to the root, a copy we got another way (a graft answered by an
-  // announcer) would reach the root as a duplicate, and its prune would cut the link
-  // that now feeds us: the root has its own message anyway.
-  const skip = repairing(state) ? root : from;
+  // While re-parented to the root (a repair, a swap: a link-only graft to it), a copy
+  // we got another way (a graft answered by an announcer, a catch-up) would reach the
+  // root as a duplicate, and its prune would cut the link that now feeds us: the
+  // root has its own message anyway. Otherwise the copy goes, as it teaches a root
+  // whose sparse initial sets lack us that the link exists.
+  const skip = repairing(state) || state.linkGrafts.recent(root, root, state.now) ? root : from;
   for (const p of peers.eagers)
     if (p !== from && p !== skip) out.push({ type: 'send', to: p, msg });
   const entry: Announcement = { id, handler, round, root };
@@ -506,12 +510,27 @@ function trackMissing(
     out.push({ type: 'cancelTimer', key: evicted.timerKey });
     metric(out, { kind: 'missingEvicted', handler: evicted.handler });
   }
-  if (first) {
-    const timerKey = state.missing.get(key)?.timerKey;
-    if (timerKey !== undefined) {
-      out.push({ type: 'setTimer', key: timerKey, delayMs: graftDelay(state, 1) });
-    }
-  }
+  const hurry = announcedByParent(state, entry.root, from);
+  if (!first && !hurry) return;
+  const timerKey = state.missing.get(key)?.timerKey;
+  if (timerKey === undefined) return;
+  // A message first announced lazily and now by an eager peer is hurried too.
+  const delayMs = hurry
+    ? Math.min(graftDelay(state, 1), state.options.repairGraftTimeout)
+    : graftDelay(state, 1);
+  out.push({ type: 'setTimer', key: timerKey, delayMs });
+}
+
+/**
+ * Whether `from`, announcing a message of `root`'s tree, is the peer this node
+ * just link-only grafted there and still holds eager: it held this node lazy when it
+ * had the message, so no eager copy will come from it (see {@link LinkGrafts}), and
+ * the graft is a repair timeout away rather than `graftTimeout1`.
+ */
+function announcedByParent(state: PlumtreeState, root: NodeName, from: NodeName): boolean {
+  return (
+    state.linkGrafts.recent(root, from, state.now) && state.sets.peersView(root).eagers.has(from)
+  );
 }
 
 /**
@@ -530,7 +549,7 @@ function optimize(
   const { root } = entry;
   if (!state.allMembers.has(grafted) || !state.sets.peers(root).eagers.has(pruned)) return;
   if (!state.sets.mayShape(root)) return;
-  send(out, grafted, graftMessage(state, entry, true));
+  sendLinkGraft(state, grafted, entry, out);
   addEager(state, root, grafted);
   sendPrune(state, pruned, root, out);
   addLazy(state, root, pruned);
@@ -703,7 +722,7 @@ function repairAround(state: PlumtreeState, peer: NodeName, out: PlumtreeEffect[
     // prune later while a missing one costs every payload until the next tick.
     const next = substituteParent(state, root);
     if (next === undefined) continue;
-    send(out, next, graftMessage(state, { ...activity.entry, root }, true));
+    sendLinkGraft(state, next, { ...activity.entry, root }, out);
     addEager(state, root, next);
     // What the new parent announces to catch up is grafted on short timeouts.
     state.repairUntil = state.now + state.options.repairWindowMs;
@@ -728,7 +747,7 @@ function graftTimerFired(
     state.missing.drop(key);
     return;
   }
-  if (!repairing(state) && parentBusy(state, missing.announcers[0]?.root, missing.announcedAt)) {
+  if (!repairing(state) && parentBusy(state, missing)) {
     out.push({ type: 'setTimer', key: timer, delayMs: graftDelay(state, 2) });
     return;
   }
@@ -742,19 +761,26 @@ function graftTimerFired(
 }
 
 /**
- * Whether the eager copy of a message of `root`'s tree is most likely queued
- * behind others rather than lost: the tree's eager parent is connected and pushed
- * a payload of that tree within `graftTimeout1`, and the announcement is younger
- * than `maxGraftPostpone`. A parent that died or went silent stops pushing, so it
- * is grafted around as soon as its last push is `graftTimeout1` old.
+ * Whether the eager copy of a missing message is most likely queued behind others
+ * rather than lost: the tree's eager parent is connected and pushed a payload of
+ * that tree within `graftTimeout1`, and the announcement is younger than
+ * `maxGraftPostpone`. A parent that died or went silent stops pushing, so it is
+ * grafted around as soon as its last push is `graftTimeout1` old. A parent that
+ * announced the message itself will never push it (it held this node lazy when it
+ * had it): a link-only graft that reached it just after the message did left the
+ * node waiting out the whole postponement while the parent pushed everything
+ * after it (`npm run sim -- repair`: 10 of 200 seeds at 8 nodes, a lazy tick plus
+ * `graftTimeout1` late).
  */
-function parentBusy(state: PlumtreeState, root: NodeName | undefined, announcedAt: number) {
+function parentBusy(state: PlumtreeState, missing: MissingMessage) {
+  const root = missing.announcers[0]?.root;
   if (root === undefined) return false;
   const { options } = state;
-  if (state.now - announcedAt >= options.maxGraftPostpone) return false;
+  if (state.now - missing.announcedAt >= options.maxGraftPostpone) return false;
   const activity = state.treeActivity.get(root);
   if (activity === undefined || state.now - activity.at >= options.graftTimeout1) return false;
   if (state.down.has(activity.peer)) return false;
+  if (missing.announcers.some((a) => a.peer === activity.peer)) return false;
   return state.sets.peersView(root).eagers.has(activity.peer);
 }
 
@@ -774,7 +800,7 @@ function graftTimerChecked(
     const link = offTreeLinkTarget(state, missing);
     if (link === undefined) return;
     const entry = { id: missing.id, handler: missing.handler, round: link.round, root: link.root };
-    send(out, link.peer, graftMessage(state, entry, true));
+    sendLinkGraft(state, link.peer, entry, out);
     addEager(state, link.root, link.peer);
     state.offTreeLinks.linked(link.root, state.now);
     return;
@@ -996,6 +1022,32 @@ function treesFedBy(state: PlumtreeState, peers: readonly NodeName[]): NodeName[
 }
 
 /**
+ * The prune `from` just sent for `root`'s tree came from the peer that fed this
+ * node the tree's latest payload. A prune answers a duplicate, so it normally comes
+ * from a peer that is not the feeder; from the feeder it is a crossing (the feeder
+ * swapped its own parent while its copies to us were on the way), and nothing would
+ * push the tree here, nor to the subtree below, until the next lazy tick and
+ * `graftTimeout1` (`npm run sim -- repair`: a two-node subtree 1.5 s late for every
+ * later message). So re-attach at once, to the root: it has every message of its
+ * tree, is one hop away, and cannot close a loop. Only when the root is a live
+ * member other than the pruner: any other substitute may sit below this node, and
+ * in the simulator's random-sender runs (HyParView) grafting one cost 0.03-0.05 RMR.
+ */
+function reattachAfterFeederPrune(
+  state: PlumtreeState,
+  root: NodeName,
+  from: NodeName,
+  out: PlumtreeEffect[],
+): void {
+  if (!state.options.fastRepair || root === state.node || root === from) return;
+  if (!state.allMembers.has(root) || state.down.has(root)) return;
+  const activity = state.treeActivity.get(root);
+  if (activity?.entry === undefined || activity.peer !== from) return;
+  sendLinkGraft(state, root, { ...activity.entry, root }, out);
+  addEager(state, root, root);
+}
+
+/**
  * The parent of `root`'s tree left the membership while alive (a view change),
  * so nothing would push that tree here, nor to the subtree below, until the next
  * message's announcements graft it back. Re-attach now with a link-only graft
@@ -1017,7 +1069,7 @@ function reattach(state: PlumtreeState, root: NodeName, out: PlumtreeEffect[]): 
       ? alt.peer
       : substituteParent(state, root);
   if (next === undefined) return;
-  send(out, next, graftMessage(state, { ...activity.entry, root }, true));
+  sendLinkGraft(state, next, { ...activity.entry, root }, out);
   addEager(state, root, next);
   if (delivery !== undefined && activity.key !== undefined) {
     state.recent.set(activity.key, {
@@ -1078,6 +1130,17 @@ function keyOf(state: PlumtreeState, handler: HandlerName, id: MessageId): strin
 
 function announcement(a: Announcement): Announcement {
   return { id: a.id, handler: a.handler, round: a.round, root: a.root };
+}
+
+/** Makes the link to `to` eager on its side too, without asking for a payload. */
+function sendLinkGraft(
+  state: PlumtreeState,
+  to: NodeName,
+  entry: Announcement,
+  out: PlumtreeEffect[],
+) {
+  send(out, to, graftMessage(state, entry, true));
+  state.linkGrafts.record(entry.root, to, state.now);
 }
 
 function graftMessage(state: PlumtreeState, entry: Announcement, linkOnly: boolean): WireMessage {

@@ -4,6 +4,7 @@ import { InvalidConfigError, InvalidInitialSetsError } from './errors.js';
 import type { Exchange, ExchangeRef } from './exchanges.js';
 import { GraftTiming } from './graft-timing.js';
 import { initialSets, validateInitialSets } from './initial-sets.js';
+import { LinkGrafts } from './link-grafts.js';
 import type { Announcement, HandlerName, NodeName } from './messages.js';
 import { MissingMessages } from './missing-messages.js';
 import { OffTreeLinks } from './off-tree-links.js';
@@ -60,6 +61,7 @@ export interface PlumtreeState {
   readonly offTreeLinks: OffTreeLinks;
   /** Prunes sent, until the pruned peer pushes a new payload of that tree here again. */
   readonly sentPrunes: SentPrunes;
+  readonly linkGrafts: LinkGrafts;
   /** The clock as of the latest `step` (ms, monotonic, injected by the shell). */
   now: number;
   /** Whether `start` came: before it the core arms no tick. */
@@ -208,6 +210,7 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     recent: new RecentDeliveries(options.roundCacheSize),
     offTree: new RecentDeliveries(options.roundCacheSize),
     sentPrunes: new SentPrunes(options.roundCacheSize, options.graftTimeout1),
+    linkGrafts: new LinkGrafts(options.maxTrees, options.graftTimeout1),
     offTreeLinks: new OffTreeLinks(
       options.maxTrees,
       options.graftTimeout1 + options.lazyTickPeriod,
