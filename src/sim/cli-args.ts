@@ -21,6 +21,10 @@ export type CliCommand =
       readonly contacts: 'bootstrap' | 'random';
       /** Plumtree's `newRootSeed`; undefined: the documented runs' choice. */
       readonly newRootSeed: 'learned' | 'nearest' | 'common' | undefined;
+      /** `repair` only: the slowest link, ms; undefined: the scenario's 0.6. */
+      readonly latencyMaxMs: number | undefined;
+      /** `repair` only: when survivors hear of the crash, ms; undefined: the scenario's 15. */
+      readonly detectionMs: number | undefined;
     }
   | {
       readonly kind: 'plots';
@@ -72,7 +76,9 @@ scenarios: ${scenarioNames.join(', ')}
   --new-root-seed S  Plumtree's newRootSeed: nearest (default here), learned or common
 repair: the cluster benchmark's kill phase in simulated time (full membership, the
   node's core defaults, a broadcast from n0 every 4 ms, the root's largest eager
-  subtree killed 1 s in): worst extra delay and deliveries later than 100 ms
+  subtree killed 1 s in): worst extra delay and deliveries later than 100 ms;
+  --latency-max MS (default 0.6) and --detection-ms MS (default 15) model a loaded
+  machine
 plots: runs the scenarios on every size and seed, writes the SVG plots to --out
   and prints the markdown tables of docs/simulation.md; --large N adds the N-node
   single run (default 10000, 0 skips it)
@@ -153,9 +159,20 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
     'rounds',
     'contacts',
     'new-root-seed',
+    'latency-max',
+    'detection-ms',
   ]);
   return {
     kind: 'run',
+    latencyMaxMs: flags.value<number | undefined>('latency-max', undefined, (v) => {
+      const ms = nonNegativeNumber(v, 'latency-max');
+      // The fastest link is 0.1 ms: a slowest one below it is no range.
+      if (ms < 0.1) throw new UsageError(`--latency-max must be at least 0.1, got ${v}`);
+      return ms;
+    }),
+    detectionMs: flags.value<number | undefined>('detection-ms', undefined, (v) =>
+      nonNegativeNumber(v, 'detection-ms'),
+    ),
     scenario: first,
     nodes: flags.value('nodes', 100, (v) => positiveInt(v, 'nodes', 2)),
     seed: flags.value('seed', 0, seedOf),

@@ -8,6 +8,7 @@ import { type CliCommand, parseCliArgs, UsageError, usage } from './cli-args.js'
 import { runDstCommand } from './dst/cli-command.js';
 import { matrixMarkdown, runMatrix, writePlots } from './plots.js';
 import { formatResult } from './report.js';
+import { defaultRepairTiming } from './scenario-repair.js';
 import { defaultScenarioSettings } from './scenario-settings.js';
 import { runScenario } from './scenarios.js';
 
@@ -39,7 +40,20 @@ function main(argv: readonly string[]): number {
             }),
       };
       const start = performance.now();
-      const result = runScenario(command.scenario, command.nodes, command.seed, settings);
+      const repairTiming = {
+        ...defaultRepairTiming,
+        ...(command.latencyMaxMs === undefined
+          ? {}
+          : { latencyMs: { min: defaultRepairTiming.latencyMs.min, max: command.latencyMaxMs } }),
+        ...(command.detectionMs === undefined ? {} : { downDetectionMs: command.detectionMs }),
+      };
+      const result = runScenario(
+        command.scenario,
+        command.nodes,
+        command.seed,
+        settings,
+        repairTiming,
+      );
       const wallMs = Math.round(performance.now() - start);
       if (command.json) {
         process.stdout.write(`${JSON.stringify({ result, wallMs }, null, 2)}\n`);

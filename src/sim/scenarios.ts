@@ -1,5 +1,5 @@
 import { type FailuresResult, runFailures } from './scenario-failures.js';
-import { type RepairResult, runRepair } from './scenario-repair.js';
+import { type RepairResult, type RepairTiming, runRepair } from './scenario-repair.js';
 import { type RoundsResult, runRoundScenario } from './scenario-rounds.js';
 import { defaultScenarioSettings, type ScenarioSettings } from './scenario-settings.js';
 
@@ -23,6 +23,7 @@ export function runScenario(
   nodes: number,
   seed: number | bigint,
   settings: ScenarioSettings = defaultScenarioSettings,
+  repairTiming?: RepairTiming,
 ): ScenarioResult {
   switch (name) {
     case 'single':
@@ -32,7 +33,7 @@ export function runScenario(
     case 'failures':
       return runFailures(nodes, seed, settings);
     case 'repair':
-      return runRepair(nodes, seed);
+      return runRepair(nodes, seed, repairTiming);
     default: {
       const never: never = name;
       throw new Error(`unknown scenario ${String(never)}`);

@@ -142,20 +142,20 @@ describe('LinkGrafts', () => {
     expect(g.recent('r', 'q', 100)).toBe(false);
   });
 
-  it('keeps the latest graft of a tree only', () => {
+  it('keeps a graft to each peer of a tree: a re-link after it does not hide the root graft', () => {
     const g = new LinkGrafts(8, 500);
-    g.record('r', 'p', 0);
+    g.record('r', 'r', 0);
     g.record('r', 'q', 1);
-    expect([g.recent('r', 'p', 2), g.recent('r', 'q', 2)]).toEqual([false, true]);
+    expect([g.recent('r', 'r', 2), g.recent('r', 'q', 2)]).toEqual([true, true]);
   });
 
-  it('drops the tree grafted longest ago beyond its capacity', () => {
+  it('drops the graft sent longest ago beyond its capacity', () => {
     const g = new LinkGrafts(2, 500);
     g.record('r1', 'p', 0);
     g.record('r2', 'p', 0);
-    g.record('r3', 'p', 0);
+    g.record('r1', 'q', 0);
     expect(g.size).toBe(2);
     expect(g.recent('r1', 'p', 0)).toBe(false);
-    expect(g.recent('r3', 'p', 0)).toBe(true);
+    expect(g.recent('r1', 'q', 0)).toBe(true);
   });
 });

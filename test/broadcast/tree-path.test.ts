@@ -77,6 +77,25 @@ describe('a duplicate over what is left of the tree is kept, not pruned', () => 
     expect(sent(effects, 'prune').map(([to]) => to)).toEqual(['c']);
   });
 
+  it('a copy of an older message from the tree’s parent (a new parent’s catch-up) stays eager', () => {
+    // b fed m1; after a repair c is the parent (it pushed m2) and catches up with m1.
+    const s = makeState();
+    deliver(s, broadcastMsg({ from: 'b' }), true);
+    deliver(s, broadcastMsg({ id: 'm2', from: 'c' }), true);
+    const effects = deliver(s, broadcastMsg({ from: 'c' }), false);
+    expect(sent(effects, 'prune')).toEqual([]);
+    expect(getPeers(s, 'e').eagers).toContain('c');
+  });
+
+  it('a duplicate from a peer that fed the tree before, but not its latest payload, prunes as usual', () => {
+    const s = makeState();
+    deliver(s, broadcastMsg({ id: 'm2', from: 'c' }), true);
+    deliver(s, broadcastMsg({ from: 'b' }), true);
+    expect(sent(deliver(s, broadcastMsg({ from: 'c' }), false), 'prune')).toEqual([
+      ['c', { type: 'prune', root: 'e', from: 'a' }],
+    ]);
+  });
+
   it('a node’s own broadcast coming back prunes its sender', () => {
     const s = makeState();
     step(s, { type: 'localBroadcast', handler: H, id: 'x', payload: 'px' }, 0);

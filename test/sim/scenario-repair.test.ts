@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../src/sim/cli-args.js';
 import { formatResult } from '../../src/sim/report.js';
-import { runRepair } from '../../src/sim/scenario-repair.js';
+import { defaultRepairTiming, runRepair } from '../../src/sim/scenario-repair.js';
 
 describe('the repair scenario (the cluster benchmark kill phase, simulated)', () => {
   it('gives the same result for the same seed', () => {
@@ -46,6 +46,23 @@ describe('the repair scenario (the cluster benchmark kill phase, simulated)', ()
       expect(r.maxExtraMs, `${nodes} nodes, seed ${seed}`).toBeLessThanOrEqual(150);
       expect(r.allDelivered).toBe(true);
     }
+  });
+
+  it('repairs within 150 ms, on 1 ms links with 60 ms detection, a new parent catching up a node that is fed', () => {
+    // Seed 5: pruning the catch-up's duplicates left two nodes feeding each other only.
+    const loaded = { ...defaultRepairTiming, latencyMs: { min: 0.1, max: 1 }, downDetectionMs: 60 };
+    const r = runRepair(16, 5, loaded);
+    expect(r.maxExtraMs).toBeLessThanOrEqual(150);
+    expect(r.allDelivered).toBe(true);
+  });
+
+  it('takes a loaded machine from --latency-max and --detection-ms, and refuses a range below 0.1 ms', () => {
+    expect(parseCliArgs(['repair', '--latency-max', '3', '--detection-ms', '40'])).toMatchObject({
+      kind: 'run',
+      latencyMaxMs: 3,
+      detectionMs: 40,
+    });
+    expect(() => parseCliArgs(['repair', '--latency-max', '0.05'])).toThrow(/at least 0.1/);
   });
 
   it('is a scenario of the sim command line, with a one-line report', () => {

@@ -17,6 +17,13 @@ import type { PlumtreeState } from './state.js';
  * - the peer the first copy came from is no longer eager here: it pruned this node
  *   after pushing that copy (the prune crossed the payload, or a duplicate of ours
  *   reached it), so the first copy's link is gone and this one is what is left.
+ * - `from` is the tree's parent here (it pushed the tree's latest new payload) and
+ *   the duplicate is of an older message: a new parent's catch-up after a repair,
+ *   which brings what this node already had another way. Pruning it left the node
+ *   fed only by the peer it had the old copies from, which had meanwhile taken this
+ *   node as its own parent: a two-node loop with no feed, every later message a lazy
+ *   tick plus `graftTimeout1` late (`npm run sim -- repair`, 1 ms links, 60 ms
+ *   detection, 16 nodes seed 5).
  *
  * A node's own broadcast always prunes: the root needs no path to itself.
  */
@@ -32,5 +39,7 @@ export function duplicateIsTreePath(
   }
   if (first.from === state.node) return false;
   if (first.from === from) return true;
+  const activity = state.treeActivity.get(root);
+  if (activity?.peer === from && activity.key !== key) return true;
   return !state.sets.peersView(root).eagers.has(first.from);
 }

@@ -1,15 +1,17 @@
 import type { NodeName } from './messages.js';
 
 /**
- * The peer each tree was last link-only grafted to here, and when. Until that graft
- * lands the peer holds this node lazy: a message it had before then reaches this
- * node as an announcement only, never as an eager copy, and waiting `graftTimeout1`
- * for that copy (the paper's timer) is waiting for nothing. Seen after a tree
- * optimisation swapped to the peer and after a repair re-parented to it (`npm run
- * sim -- repair`). Bounded like the trees, oldest dropped.
+ * The link-only grafts this node sent, per tree and peer, and when. Until such a
+ * graft lands the peer holds this node lazy: a message it had before then reaches
+ * this node as an announcement only, never as an eager copy, and waiting
+ * `graftTimeout1` for that copy (the paper's timer) is waiting for nothing. Seen
+ * after a tree optimisation swapped to the peer and after a repair re-parented to it
+ * (`npm run sim -- repair`). Per peer, not only the latest of a tree: a catch-up
+ * read in one turn may swap to the root and re-link the old parent fifteen times
+ * over, and the root's graft must still be known. Bounded, oldest dropped.
  */
 export class LinkGrafts {
-  private readonly last = new Map<NodeName, { readonly peer: NodeName; readonly at: number }>();
+  private readonly sent = new Map<string, number>();
 
   constructor(
     private readonly capacity: number,
@@ -18,22 +20,27 @@ export class LinkGrafts {
 
   /** A link-only graft for `root`'s tree went to `peer` at `now`. */
   record(root: NodeName, peer: NodeName, now: number): void {
-    this.last.delete(root);
-    this.last.set(root, { peer, at: now });
-    if (this.last.size <= this.capacity) return;
-    for (const oldest of this.last.keys()) {
-      this.last.delete(oldest);
+    const k = keyOf(root, peer);
+    this.sent.delete(k);
+    this.sent.set(k, now);
+    if (this.sent.size <= this.capacity) return;
+    for (const oldest of this.sent.keys()) {
+      this.sent.delete(oldest);
       return;
     }
   }
 
-  /** Whether `root`'s tree was link-only grafted to `peer` within the window before `now`. */
+  /** Whether a link-only graft for `root`'s tree went to `peer` within the window before `now`. */
   recent(root: NodeName, peer: NodeName, now: number): boolean {
-    const g = this.last.get(root);
-    return g !== undefined && g.peer === peer && now - g.at <= this.windowMs;
+    const at = this.sent.get(keyOf(root, peer));
+    return at !== undefined && now - at <= this.windowMs;
   }
 
   get size(): number {
-    return this.last.size;
+    return this.sent.size;
   }
+}
+
+function keyOf(root: NodeName, peer: NodeName): string {
+  return `${root}\u0000${peer}`;
 }

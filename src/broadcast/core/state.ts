@@ -210,7 +210,7 @@ export function createPlumtreeState(config: PlumtreeConfig): PlumtreeState {
     recent: new RecentDeliveries(options.roundCacheSize),
     offTree: new RecentDeliveries(options.roundCacheSize),
     sentPrunes: new SentPrunes(options.roundCacheSize, options.graftTimeout1),
-    linkGrafts: new LinkGrafts(options.maxTrees, options.graftTimeout1),
+    linkGrafts: new LinkGrafts(options.roundCacheSize, options.graftTimeout1),
     offTreeLinks: new OffTreeLinks(
       options.maxTrees,
       options.graftTimeout1 + options.lazyTickPeriod,
