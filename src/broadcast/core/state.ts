@@ -61,6 +61,7 @@ export interface PlumtreeState {
   readonly offTreeLinks: OffTreeLinks;
   /** Prunes sent, until the pruned peer pushes a new payload of that tree here again. */
   readonly sentPrunes: SentPrunes;
+  /** Link-only grafts sent, per tree and peer, for `graftTimeout1`: the peer still holds this node lazy. */
   readonly linkGrafts: LinkGrafts;
   /** The clock as of the latest `step` (ms, monotonic, injected by the shell). */
   now: number;
