@@ -1,4 +1,5 @@
 import type { NodeName } from './messages.js';
+import { TreeLinkTimes } from './tree-link-times.js';
 
 /**
  * The link-only grafts this node sent, per tree and peer, and when. Until such a
@@ -11,36 +12,27 @@ import type { NodeName } from './messages.js';
  * over, and the root's graft must still be known. Bounded, oldest dropped.
  */
 export class LinkGrafts {
-  private readonly sent = new Map<string, number>();
+  private readonly sent: TreeLinkTimes;
 
   constructor(
-    private readonly capacity: number,
+    capacity: number,
     private readonly windowMs: number,
-  ) {}
+  ) {
+    this.sent = new TreeLinkTimes(capacity);
+  }
 
   /** A link-only graft for `root`'s tree went to `peer` at `now`. */
   record(root: NodeName, peer: NodeName, now: number): void {
-    const k = keyOf(root, peer);
-    this.sent.delete(k);
-    this.sent.set(k, now);
-    if (this.sent.size <= this.capacity) return;
-    for (const oldest of this.sent.keys()) {
-      this.sent.delete(oldest);
-      return;
-    }
+    this.sent.record(root, peer, now);
   }
 
   /** Whether a link-only graft for `root`'s tree went to `peer` within the window before `now`. */
   recent(root: NodeName, peer: NodeName, now: number): boolean {
-    const at = this.sent.get(keyOf(root, peer));
+    const at = this.sent.at(root, peer);
     return at !== undefined && now - at <= this.windowMs;
   }
 
   get size(): number {
     return this.sent.size;
   }
-}
-
-function keyOf(root: NodeName, peer: NodeName): string {
-  return `${root}\u0000${peer}`;
 }
